@@ -1,0 +1,6 @@
+//! Analyses of compiled profiles: query, explain, prove and diff.
+//!
+//! Everything here is an operation on the automata that `compile` builds;
+//! no analysis samples paths to reach a verdict.
+
+pub mod spec;
