@@ -72,10 +72,16 @@ pub enum Claim {
     AllowNone,
     /// Every allowed path is also allowed by the baseline, except paths
     /// matching `except`.
-    NoMoreThan { baseline: Baseline, except: Vec<Spanned<String>> },
+    NoMoreThan {
+        baseline: Baseline,
+        except: Vec<Spanned<String>>,
+    },
     /// The allowed paths are those the baseline allows, except paths
     /// matching `except`, which may differ.
-    SameAs { baseline: Baseline, except: Vec<Spanned<String>> },
+    SameAs {
+        baseline: Baseline,
+        except: Vec<Spanned<String>>,
+    },
 }
 
 /// The profile a comparison claim is measured against.
@@ -85,7 +91,10 @@ pub enum Baseline {
     DockerDefault,
     /// A profile file, relative to the spec file's folder; `profile` picks
     /// one profile when the file holds several.
-    File { path: PathBuf, profile: Option<String> },
+    File {
+        path: PathBuf,
+        profile: Option<String>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -130,22 +139,32 @@ pub fn parse_spec(file: FileId, text: &str) -> Result<Spec, Vec<Diagnostic>> {
         }
     }
     if assertions.is_empty() && diagnostics.is_empty() {
-        diagnostics.push(spec_error("the spec has no assertion").with_help(
-            "add an `[[assert]]` table with `perm`, `within` and a claim",
-        ));
+        diagnostics.push(
+            spec_error("the spec has no assertion")
+                .with_help("add an `[[assert]]` table with `perm`, `within` and a claim"),
+        );
     }
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    Ok(Spec { profile: raw.profile, assertions })
+    Ok(Spec {
+        profile: raw.profile,
+        assertions,
+    })
 }
 
 fn lower_assertion(file: FileId, span: Span, raw: RawAssertion) -> Result<Assertion, Diagnostic> {
     let perms = FilePerms::from_letters(raw.perm.get_ref())
         .filter(|perms| !perms.is_empty())
         .ok_or_else(|| {
-            spec_error(format!("`{}` is not a set of file permissions", raw.perm.get_ref()))
-                .with_primary(to_span(file, raw.perm.span()), "expected letters of `rwalkmx`")
+            spec_error(format!(
+                "`{}` is not a set of file permissions",
+                raw.perm.get_ref()
+            ))
+            .with_primary(
+                to_span(file, raw.perm.span()),
+                "expected letters of `rwalkmx`",
+            )
         })?;
     let claim = lower_claim(file, span, &raw)?;
     Ok(Assertion {
@@ -176,11 +195,17 @@ fn lower_claim(file: FileId, span: Span, raw: &RawAssertion) -> Result<Claim, Di
     }
     if let Some(name) = &raw.no_more_than {
         let baseline = baseline(name.get_ref(), raw);
-        claims.push(Claim::NoMoreThan { baseline, except: raw.except.clone() });
+        claims.push(Claim::NoMoreThan {
+            baseline,
+            except: raw.except.clone(),
+        });
     }
     if let Some(name) = &raw.same_as {
         let baseline = baseline(name.get_ref(), raw);
-        claims.push(Claim::SameAs { baseline, except: raw.except.clone() });
+        claims.push(Claim::SameAs {
+            baseline,
+            except: raw.except.clone(),
+        });
     }
     let comparison = raw.no_more_than.is_some() || raw.same_as.is_some();
     if let (false, Some(first)) = (comparison, raw.except.first()) {
@@ -190,12 +215,18 @@ fn lower_claim(file: FileId, span: Span, raw: &RawAssertion) -> Result<Claim, Di
     }
     match claims.len() {
         1 => Ok(claims.pop().expect("one claim")),
-        0 => Err(spec_error(format!("assertion `{}` makes no claim", raw.name))
-            .with_primary(span, "this assertion")
-            .with_help(format!("add one of {CLAIM_KEYS}"))),
-        _ => Err(spec_error(format!("assertion `{}` makes several claims", raw.name))
-            .with_primary(span, "this assertion")
-            .with_help(format!("keep one of {CLAIM_KEYS}; split the rest into assertions"))),
+        0 => Err(
+            spec_error(format!("assertion `{}` makes no claim", raw.name))
+                .with_primary(span, "this assertion")
+                .with_help(format!("add one of {CLAIM_KEYS}")),
+        ),
+        _ => Err(
+            spec_error(format!("assertion `{}` makes several claims", raw.name))
+                .with_primary(span, "this assertion")
+                .with_help(format!(
+                    "keep one of {CLAIM_KEYS}; split the rest into assertions"
+                )),
+        ),
     }
 }
 
@@ -203,7 +234,10 @@ fn baseline(name: &str, raw: &RawAssertion) -> Baseline {
     if name == "docker-default" {
         return Baseline::DockerDefault;
     }
-    Baseline::File { path: PathBuf::from(name), profile: raw.baseline_profile.clone() }
+    Baseline::File {
+        path: PathBuf::from(name),
+        profile: raw.baseline_profile.clone(),
+    }
 }
 
 fn spec_error(message: impl Into<String>) -> Diagnostic {
@@ -211,7 +245,12 @@ fn spec_error(message: impl Into<String>) -> Diagnostic {
 }
 
 fn toml_error(file: FileId, error: &toml::de::Error) -> Diagnostic {
-    let message = error.message().lines().next().unwrap_or("invalid TOML").to_string();
+    let message = error
+        .message()
+        .lines()
+        .next()
+        .unwrap_or("invalid TOML")
+        .to_string();
     let diagnostic = spec_error(message);
     match error.span() {
         Some(range) => diagnostic.with_primary(to_span(file, range), "here"),
@@ -232,7 +271,9 @@ mod tests {
     }
 
     fn first_error(text: &str) -> String {
-        parse(text).expect_err("spec should be rejected")[0].message.clone()
+        parse(text).expect_err("spec should be rejected")[0]
+            .message
+            .clone()
     }
 
     #[test]
@@ -255,11 +296,23 @@ mod tests {
     fn rejects_malformed_assertions() {
         let base = "[[assert]]\nname = \"a\"\nwithin = \"/**\"\n";
         let cases = [
-            ("perm = \"wz\"\nallow_none = true", "`wz` is not a set of file permissions"),
+            (
+                "perm = \"wz\"\nallow_none = true",
+                "`wz` is not a set of file permissions",
+            ),
             ("perm = \"w\"", "assertion `a` makes no claim"),
-            ("perm = \"w\"\nallow_none = true\nallow_only = []", "assertion `a` makes several"),
-            ("perm = \"w\"\nallow_none = false", "`allow_none = false` claims nothing"),
-            ("perm = \"w\"\nallow_none = true\nexcept = [\"/a\"]", "`except` without"),
+            (
+                "perm = \"w\"\nallow_none = true\nallow_only = []",
+                "assertion `a` makes several",
+            ),
+            (
+                "perm = \"w\"\nallow_none = false",
+                "`allow_none = false` claims nothing",
+            ),
+            (
+                "perm = \"w\"\nallow_none = true\nexcept = [\"/a\"]",
+                "`except` without",
+            ),
         ];
         for (body, expected) in cases {
             let message = first_error(&format!("{base}{body}\n"));
