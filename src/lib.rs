@@ -17,3 +17,4 @@
 pub mod diagnostic;
 pub mod model;
 pub mod source;
+pub mod resolve;
