@@ -15,6 +15,7 @@
 //! See ARCHITECTURE.md for the invariants between layers.
 
 pub mod diagnostic;
+pub mod lint;
 pub mod model;
-pub mod source;
 pub mod resolve;
+pub mod source;

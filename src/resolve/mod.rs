@@ -97,8 +97,12 @@ fn parse_file(file: FileId, text: &str, resolved: &mut Resolved) {
 }
 
 fn unsupported(span: Span) -> Diagnostic {
-    Diagnostic::error("E000", "stand-in-unsupported", "the stand-in resolver cannot read this")
-        .with_primary(span, "not understood")
+    Diagnostic::error(
+        "E000",
+        "stand-in-unsupported",
+        "the stand-in resolver cannot read this",
+    )
+    .with_primary(span, "not understood")
 }
 
 fn strip_comment(line: &str) -> &str {
