@@ -17,5 +17,6 @@
 pub mod diagnostic;
 pub mod lint;
 pub mod model;
+pub mod report;
 pub mod resolve;
 pub mod source;
