@@ -14,6 +14,7 @@
 //!
 //! See ARCHITECTURE.md for the invariants between layers.
 
+pub mod cli;
 pub mod diagnostic;
 pub mod lint;
 pub mod model;

@@ -69,13 +69,14 @@ impl Lint {
         doc
     }
 
-    /// The first sentence line under "What it does": a one-line summary.
-    pub fn summary(&self) -> &'static str {
-        self.raw_doc
-            .lines()
-            .map(str::trim)
-            .find(|line| !line.is_empty() && !line.starts_with('#'))
-            .unwrap_or("")
+    /// The one-sentence summary: the doc's first paragraph, on one line.
+    pub fn summary(&self) -> String {
+        let lines = self.raw_doc.lines().map(str::trim);
+        let mut paragraph = lines
+            .skip_while(|line| line.is_empty() || line.starts_with('#'))
+            .take_while(|line| !line.is_empty() && !line.starts_with('#'));
+        let first = paragraph.next().unwrap_or("").to_string();
+        paragraph.fold(first, |summary, line| summary + " " + line)
     }
 }
 

@@ -91,14 +91,6 @@ impl Painter {
     }
 }
 
-fn severity_word(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Note => "note",
-    }
-}
-
 /// Width of the line-number column: the widest line number shown.
 fn gutter_width(diagnostic: &Diagnostic, sources: &SourceMap) -> usize {
     let lines = labels(diagnostic).map(|label| Place::of(label.span, sources).start.line);
@@ -144,7 +136,7 @@ impl Renderer<'_> {
     }
 
     fn header(&mut self, diagnostic: &Diagnostic) {
-        let severity = severity_word(diagnostic.severity);
+        let severity = diagnostic.severity.as_str();
         let tag = format!("{severity}[{}]", diagnostic.code);
         let tag = self
             .painter

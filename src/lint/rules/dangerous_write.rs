@@ -174,7 +174,7 @@ fn finding(lint: &Lint, rule: &FileRule, target: &Target, sample: &str) -> Diagn
         .with_primary(rule.origin.span, label)
         .with_include_chain(rule.origin.include_chain.clone())
         .with_note(target.why);
-    if rule.pattern != sample {
+    if target.samples.len() > 1 {
         diagnostic = diagnostic.with_note(format!("for example `{sample}`"));
     }
     let help = format!(
