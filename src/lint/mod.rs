@@ -82,7 +82,7 @@ impl Lint {
 
 /// Declares a lint whose doc comment becomes its user documentation.
 ///
-/// ```ignore
+/// ```text
 /// declare_lint! {
 ///     /// ## What it does
 ///     /// ...
