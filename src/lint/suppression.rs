@@ -522,4 +522,25 @@ mod tests {
         let out = apply_suppressions(vec![on_line(0)], &sources, false);
         assert!(out.is_empty(), "{out:?}");
     }
+
+    #[test]
+    fn an_include_line_allows_findings_in_the_included_file() {
+        let main = "# aaprove: allow(L001) reason: the abstraction is vetted\ninclude <x>\n";
+        let included = "/a ux,\n";
+        let mut sources = SourceMap::new();
+        let main_id = sources.add(SourceFile::new("main".into(), None, main.into()));
+        let included_id = sources.add(SourceFile::new("x".into(), None, included.into()));
+        let include_line = Span::new(main_id, main.find("include").unwrap(), main.len() - 1);
+        let finding = crate::lint::rules::unconfined_exec::UNCONFINED_EXEC
+            .diagnostic("x")
+            .with_primary(Span::new(included_id, 0, 6), "here");
+
+        let through_include = finding.clone().with_include_chain(vec![include_line]);
+        let out = apply_suppressions(vec![through_include], &sources, true);
+        assert!(out.is_empty(), "{out:?}");
+
+        let out = apply_suppressions(vec![finding], &sources, true);
+        let codes: Vec<&str> = out.iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["L001", "L900"]);
+    }
 }

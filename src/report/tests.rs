@@ -180,3 +180,23 @@ fn sarif_is_valid_against_the_schema() {
         .remove("message");
     assert!(!validator.is_valid(&broken));
 }
+
+#[test]
+fn long_lines_are_cut_around_the_label() {
+    let long = format!("{} /usr/bin/x ux, {}\n", "a".repeat(300), "b".repeat(300));
+    let mut sources = SourceMap::new();
+    let file = sources.add(SourceFile::new("long".into(), None, long.clone()));
+    let diagnostic = Diagnostic::warning("L001", "unconfined-exec", "x")
+        .with_primary(find(file, &long, "/usr/bin/x ux,"), "here");
+    let text = text::render(&diagnostic, &sources, false);
+    let lines: Vec<&str> = text.lines().collect();
+    let shown = lines[3].strip_prefix("1 | ...").expect("cut at the start");
+    assert!(
+        shown.starts_with(&"a".repeat(19)) && shown.ends_with("b..."),
+        "{shown}"
+    );
+    assert_eq!(shown.chars().count(), 120 + 3);
+    let carets = lines[4].find('^').expect("carets");
+    assert_eq!(&lines[3][carets..carets + 14], "/usr/bin/x ux,");
+    assert_eq!(lines[4][carets..].trim_end(), "^^^^^^^^^^^^^^ here");
+}

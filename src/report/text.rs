@@ -20,7 +20,11 @@
 //! first line names the `include` that read the file of the primary span.
 //!
 //! Tabs are shown as four spaces and other control characters as `�`, so
-//! carets line up and profile text cannot drive the terminal.
+//! carets line up and profile text cannot drive the terminal. A line longer
+//! than 120 columns is shown as a window around the label, cut with `...`.
+//!
+//! FIXME: a column is one character, so carets under East Asian wide
+//! characters or combining marks are misplaced on a terminal.
 
 use anstyle::{AnsiColor, Style};
 
@@ -30,6 +34,13 @@ use crate::source::{FileId, SourceMap};
 use super::Place;
 
 const TAB: &str = "    ";
+/// At most this many columns of a source line are shown, so a hostile
+/// one-line profile cannot make every diagnostic print all of it.
+const MAX_COLUMNS: usize = 120;
+/// Columns shown before a label's start when the line is cut.
+const CONTEXT: usize = 20;
+/// Marks where a shown line is cut.
+const CUT: &str = "...";
 
 /// Renders one diagnostic as text ending in a newline, with ANSI colours
 /// when `color` is true.
@@ -39,6 +50,7 @@ pub fn render(diagnostic: &Diagnostic, sources: &SourceMap, color: bool) -> Stri
         painter: Painter { color },
         gutter: gutter_width(diagnostic, sources),
         severity: diagnostic.severity,
+        window: 0,
         out: String::new(),
     };
     renderer.header(diagnostic);
@@ -116,6 +128,8 @@ struct Renderer<'a> {
     painter: Painter,
     gutter: usize,
     severity: Severity,
+    /// The first display column of the source line shown last.
+    window: usize,
     out: String,
 }
 
@@ -202,26 +216,52 @@ impl Renderer<'_> {
         self.padded(&bar);
     }
 
+    /// Shows the line of `row`, or a window of [`MAX_COLUMNS`] columns of it
+    /// around the label's start, marked with `...` where it is cut.
     fn source_line(&mut self, row: &Row) {
+        let (start, _) = self.columns(row);
+        self.window = if start + CONTEXT < MAX_COLUMNS {
+            0
+        } else {
+            start - CONTEXT
+        };
         let file = self.sources.get(row.label.span.file);
-        let text = display(file.line_text(row.line as usize - 1));
+        let shown = display(file.line_text(row.line as usize - 1));
+        let mut text: String = shown.chars().skip(self.window).take(MAX_COLUMNS).collect();
+        if self.window > 0 {
+            text.insert_str(0, CUT);
+        }
+        if shown.chars().count() > self.window + MAX_COLUMNS {
+            text.push_str(CUT);
+        }
         let number = format!("{:>width$} |", row.line, width = self.gutter);
         let number = self.blue(&number);
         self.line(&format!("{number} {text}"));
     }
 
-    /// The row of `^` or `-` under one label, followed by its message.
-    fn underline(&mut self, row: &Row) {
+    /// The display columns (0-based) of the start and end of the label of
+    /// `row` on its first line; a span past the line's end is cut there.
+    fn columns(&self, row: &Row) -> (usize, usize) {
         let span = row.label.span;
         let file = self.sources.get(span.file);
-        let line = file.line_text(row.line as usize - 1);
+        let line = file.line_text(row.line as usize - 1).as_bytes();
         let line_start = line_start(&file.text, span.start as usize);
         let start = (span.start as usize - line_start).min(line.len());
         let end = (span.end as usize)
             .saturating_sub(line_start)
             .clamp(start, line.len());
-        let indent = display_width(&line.as_bytes()[..start]);
-        let width = display_width(&line.as_bytes()[start..end]).max(1);
+        (display_width(&line[..start]), display_width(&line[..end]))
+    }
+
+    /// The row of `^` or `-` under one label, followed by its message.
+    fn underline(&mut self, row: &Row) {
+        let (start, end) = self.columns(row);
+        let window_end = self.window + MAX_COLUMNS;
+        let start = start.clamp(self.window, window_end);
+        let end = end.clamp(start, window_end);
+        let shift = if self.window > 0 { CUT.len() } else { 0 };
+        let indent = start - self.window + shift;
+        let width = (end - start).max(1);
 
         let (mark, style) = if row.primary {
             ("^", self.painter.severity(self.severity))
