@@ -14,8 +14,8 @@
 
 /// At most this many alternatives after expanding `{..}`.
 const MAX_EXPANSIONS: usize = 256;
-/// At most this many backtracking steps per expansion.
-const MAX_STEPS: usize = 100_000;
+/// At most this many backtracking steps per call, over all expansions.
+const MAX_STEPS: usize = 20_000;
 
 #[derive(Clone, Debug, PartialEq)]
 enum Token {
@@ -34,9 +34,9 @@ enum Token {
 /// or the match would exceed the limits above.
 pub fn matches(pattern: &str, path: &str) -> Option<bool> {
     let expansions = expand_braces(pattern.as_bytes())?;
+    let mut steps = 0;
     for expansion in expansions {
         let tokens = tokenize(&expansion)?;
-        let mut steps = 0;
         if match_tokens(&tokens, path.as_bytes(), &mut steps)? {
             return Some(true);
         }

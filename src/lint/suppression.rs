@@ -202,13 +202,14 @@ fn unused(found: &[(FileId, Suppression)], used: &[Vec<bool>]) -> Vec<Diagnostic
 /// `problems`.
 pub fn scan(file: FileId, source: &SourceFile, problems: &mut Vec<Diagnostic>) -> Vec<Suppression> {
     let lines: Vec<&str> = source.text.split_inclusive('\n').collect();
+    let next_rule = next_rule_lines(&lines);
     let mut offset = 0;
     let mut suppressions = Vec::new();
     for (index, line) in lines.iter().enumerate() {
         if let Some(comment) = find_marker(line) {
             let at = |start: usize, end: usize| Span::new(file, offset + start, offset + end);
             let target_line = if line[..comment].trim().is_empty() {
-                next_rule_line(&lines, index + 1)
+                next_rule[index]
             } else {
                 Some(index)
             };
@@ -240,11 +241,20 @@ fn find_marker(line: &str) -> Option<usize> {
     None
 }
 
-fn next_rule_line(lines: &[&str], from: usize) -> Option<usize> {
-    (from..lines.len()).find(|&index| {
+/// For each line, the first later line that is neither blank nor a
+/// comment (`#include` counts as a rule), found in one backward pass so that
+/// many comment lines in a row cost linear time.
+fn next_rule_lines(lines: &[&str]) -> Vec<Option<usize>> {
+    let mut next = vec![None; lines.len()];
+    let mut following = None;
+    for index in (0..lines.len()).rev() {
+        next[index] = following;
         let code = lines[index].trim();
-        !code.is_empty() && (!code.starts_with('#') || code.starts_with("#include"))
-    })
+        if !code.is_empty() && (!code.starts_with('#') || code.starts_with("#include")) {
+            following = Some(index);
+        }
+    }
+    next
 }
 
 type Allowed = Vec<(&'static Lint, Span)>;

@@ -99,13 +99,19 @@ const TARGETS: [Target; 3] = [
 const WRITES: FilePerms = FilePerms(FilePerms::WRITE.0 | FilePerms::APPEND.0);
 
 fn check(lint: &Lint, profile: &Profile, diagnostics: &mut Vec<Diagnostic>) {
+    // Each deny rule is matched once per sample, not once per allow rule.
+    let denials: Vec<Vec<Denied>> = TARGETS
+        .iter()
+        .map(|target| target.samples.iter().map(|s| denied(profile, s)).collect())
+        .collect();
     for rule in &profile.file_rules {
         if !super::grants(rule.qualifiers.decision) || writes_of(rule.perms).is_empty() {
             continue;
         }
-        for target in &TARGETS {
-            let writable = |sample: &&str| rule_writes(profile, rule, sample);
-            if let Some(sample) = target.samples.iter().copied().find(writable) {
+        for (target, denials) in TARGETS.iter().zip(&denials) {
+            let samples = target.samples.iter().zip(denials);
+            let mut writable = samples.filter(|(sample, denied)| rule_writes(rule, sample, denied));
+            if let Some((sample, _)) = writable.next() {
                 diagnostics.push(finding(lint, rule, target, sample));
             }
         }
@@ -121,31 +127,50 @@ fn writes_of(perms: FilePerms) -> FilePerms {
     writes
 }
 
-/// Whether `rule` grants a write on `sample` that no deny rule of `profile`
-/// takes away, in either half (owner, other) of the permissions.
-fn rule_writes(profile: &Profile, rule: &FileRule, sample: &str) -> bool {
+/// The writes that deny rules remove from one sample path, in the owner
+/// half and in the other half of the permissions.
+#[derive(Clone, Copy, Default)]
+struct Denied {
+    owner: FilePerms,
+    other: FilePerms,
+}
+
+impl Denied {
+    fn in_half(self, half: OwnerQualifier) -> FilePerms {
+        match half {
+            OwnerQualifier::Other => self.other,
+            _ => self.owner,
+        }
+    }
+}
+
+fn denied(profile: &Profile, sample: &str) -> Denied {
+    let mut denied = Denied::default();
+    let deny_rules = profile.file_rules.iter();
+    let deny_rules = deny_rules.filter(|rule| rule.qualifiers.decision == Decision::Deny);
+    for rule in deny_rules.filter(|rule| covers(rule, sample)) {
+        let writes = writes_of(rule.perms);
+        for half in halves(rule.qualifiers.owner) {
+            match half {
+                OwnerQualifier::Other => denied.other = denied.other.union(writes),
+                _ => denied.owner = denied.owner.union(writes),
+            }
+        }
+    }
+    denied
+}
+
+/// Whether `rule` grants a write on `sample` that `denied` does not take
+/// away, in either half (owner, other) of the permissions.
+fn rule_writes(rule: &FileRule, sample: &str, denied: &Denied) -> bool {
     if !covers(rule, sample) {
         return false;
     }
     let granted = writes_of(rule.perms);
-    halves(rule.qualifiers.owner).into_iter().any(|half| {
-        !granted
-            .minus(denied_writes(profile, sample, half))
-            .is_empty()
-    })
-}
-
-/// The writes that deny rules of `profile` remove from `sample` in `half`.
-fn denied_writes(profile: &Profile, sample: &str, half: OwnerQualifier) -> FilePerms {
-    profile
-        .file_rules
+    let halves = halves(rule.qualifiers.owner);
+    halves
         .iter()
-        .filter(|deny| deny.qualifiers.decision == Decision::Deny)
-        .filter(|deny| halves(deny.qualifiers.owner).contains(&half))
-        .filter(|deny| covers(deny, sample))
-        .fold(FilePerms::default(), |denied, deny| {
-            denied.union(writes_of(deny.perms))
-        })
+        .any(|&half| !granted.minus(denied.in_half(half)).is_empty())
 }
 
 /// The halves of the permission table a qualifier applies to.
