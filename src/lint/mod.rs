@@ -1,8 +1,9 @@
 //! Lints: checks of a resolved profile that find risky but valid policy.
 //!
-//! Every lint is a [`Lint`] value declared with [`declare_lint!`], whose doc
-//! comment is its user documentation (printed by `aaprove rule CODE`). The
-//! [`registry`] lists them all; [`run_all`] runs every profile lint on a
+//! Every lint is a [`Lint`] value declared with
+//! [`declare_lint!`](crate::declare_lint), whose doc comment is its user
+//! documentation (printed by `aaprove rule CODE`). The [`registry`] lists
+//! them all; [`run_all`] runs every profile lint on a
 //! profile and its children, and [`suppression`] then removes the findings
 //! that a `# aaprove: allow(CODE) reason: ...` comment allows.
 //!

@@ -1,7 +1,7 @@
 //! The list of every lint, and lookup by code or name.
 //!
 //! Adding a lint means declaring it in `rules/` (or `suppression.rs`) and
-//! adding one line to [`LINTS`]; the tests below keep codes and names unique
+//! adding one line to `LINTS`; the tests below keep codes and names unique
 //! and well formed and every doc complete, so a mistake fails the build.
 
 use super::Lint;
