@@ -3,9 +3,9 @@
 //! Every lint is a [`Lint`] value declared with
 //! [`declare_lint!`](crate::declare_lint), whose doc comment is its user
 //! documentation (printed by `aaprove rule CODE`). The [`registry`] lists
-//! them all; [`run_all`] runs every profile lint on a
-//! profile and its children, and [`suppression`] then removes the findings
-//! that a `# aaprove: allow(CODE) reason: ...` comment allows.
+//! them all; [`run_all`] runs every profile lint on a profile and its
+//! children, and [`suppression`] then removes the findings that a
+//! `# aaprove: allow(CODE) reason: ...` comment allows.
 //!
 //! Codes are stable: `L0xx` for lints on the policy, `L9xx` for lints on the
 //! suppression comments themselves. A code or name is never reused.

@@ -1,8 +1,9 @@
 //! Renderers of diagnostics: rustc-style text, JSON lines and SARIF 2.1.0.
 //!
 //! Renderers only consume values: a [`Diagnostic`] and the [`SourceMap`]
-//! its spans point into (plus, for SARIF, the lint registry's metadata). They compute lines and columns, never change a
-//! diagnostic, and return text; writing it is the caller's business.
+//! its spans point into (plus, for SARIF, the lint registry's metadata).
+//! They compute lines and columns, never change a diagnostic, and return
+//! text; writing it is the caller's business.
 //!
 //! Positions in every format are 1-based; columns count characters (Unicode
 //! scalar values), and an end position is the one just after the last
