@@ -73,9 +73,9 @@ pub struct GlobalArgs {
 pub enum FormatArg {
     /// rustc-style diagnostics with source lines and carets.
     Text,
-    /// One JSON object per line.
+    /// one JSON object per line.
     Json,
-    /// One SARIF 2.1.0 log.
+    /// one SARIF 2.1.0 log.
     Sarif,
 }
 

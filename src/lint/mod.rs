@@ -18,7 +18,7 @@ pub mod suppression;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::model::Profile;
 
-pub use registry::{all, find};
+pub use registry::{all, find, run_all};
 pub use suppression::apply_suppressions;
 
 /// How a lint is run.
@@ -113,25 +113,4 @@ macro_rules! declare_lint {
             check: $check,
         };
     };
-}
-
-/// Runs every profile lint of the registry on `profile` and, recursively,
-/// on its hats and child profiles. Findings come in registry order, then in
-/// the order of the rules each lint visits.
-pub fn run_all(profile: &Profile) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    run_on(profile, &mut diagnostics);
-    diagnostics
-}
-
-fn run_on(profile: &Profile, diagnostics: &mut Vec<Diagnostic>) {
-    for lint in registry::all() {
-        if let Check::Profile(check) = lint.check {
-            log::debug!("lint {} on profile `{}`", lint.code, profile.name);
-            check(lint, profile, diagnostics);
-        }
-    }
-    for child in &profile.children {
-        run_on(child, diagnostics);
-    }
 }

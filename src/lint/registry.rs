@@ -1,12 +1,14 @@
-//! The list of every lint, and lookup by code or name.
+//! The list of every lint, lookup by code or name, and running them all.
 //!
 //! Adding a lint means declaring it in `rules/` (or `suppression.rs`) and
 //! adding one line to `LINTS`; the tests below keep codes and names unique
 //! and well formed and every doc complete, so a mistake fails the build.
 
-use super::Lint;
 use super::rules::{dangerous_write, unconfined_exec};
 use super::suppression;
+use super::{Check, Lint};
+use crate::diagnostic::Diagnostic;
+use crate::model::Profile;
 
 /// Every lint, in code order.
 static LINTS: &[&Lint] = &[
@@ -29,6 +31,27 @@ pub fn find(key: &str) -> Option<&'static Lint> {
         .iter()
         .find(|lint| lint.code.eq_ignore_ascii_case(key) || lint.name == key)
         .copied()
+}
+
+/// Runs every profile lint of the registry on `profile` and, recursively,
+/// on its hats and child profiles. Findings come in registry order, then in
+/// the order of the rules each lint visits.
+pub fn run_all(profile: &Profile) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    run_on(profile, &mut diagnostics);
+    diagnostics
+}
+
+fn run_on(profile: &Profile, diagnostics: &mut Vec<Diagnostic>) {
+    for lint in all() {
+        if let Check::Profile(check) = lint.check {
+            log::debug!("lint {} on profile `{}`", lint.code, profile.name);
+            check(lint, profile, diagnostics);
+        }
+    }
+    for child in &profile.children {
+        run_on(child, diagnostics);
+    }
 }
 
 #[cfg(test)]
@@ -94,5 +117,28 @@ mod tests {
         for (key, expected) in cases {
             assert_eq!(find(key).map(|lint| lint.code), expected, "{key:?}");
         }
+    }
+
+    #[test]
+    fn run_all_visits_children() {
+        let text = "profile p {\n  /a ux,\n}\n";
+        let resolved = crate::resolve::load(
+            crate::resolve::Input::Text {
+                name: "t".into(),
+                text: text.into(),
+            },
+            &crate::resolve::ResolveOptions {
+                include_dirs: Vec::new(),
+                use_system_dir: false,
+                base_dir: None,
+            },
+        );
+        let mut parent = resolved.profiles[0].clone();
+        assert_eq!(run_all(&parent).len(), 1);
+        let mut child = parent.clone();
+        child.name = "child".into();
+        parent.children.push(child);
+        let codes: Vec<&str> = run_all(&parent).iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["L001", "L001"]);
     }
 }
