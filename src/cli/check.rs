@@ -203,12 +203,22 @@ impl Checked {
 /// `note:` lines about the run, then `2 errors, 1 warning in 1 file`.
 fn print_summary(checked: &[Checked]) {
     let mut stderr = io::stderr().lock();
-    for input in checked.iter().filter(|input| input.used_embedded_tunables) {
-        let note = "no tunables were found in the include directories, so aaprove's \
-                    embedded default tunables were used";
-        let _ = writeln!(stderr, "note: {}: {note}", input.name);
+    for line in summary_lines(checked) {
+        let _ = writeln!(stderr, "{line}");
     }
-    let _ = writeln!(stderr, "{}", summary(checked));
+}
+
+fn summary_lines(checked: &[Checked]) -> Vec<String> {
+    let tunables = checked.iter().filter(|input| input.used_embedded_tunables);
+    let mut lines: Vec<String> = tunables
+        .map(|input| {
+            let note = "used aaprove's embedded default tunables, \
+                        not tunables from an include directory";
+            format!("note: {}: {note}", input.name)
+        })
+        .collect();
+    lines.push(summary(checked));
+    lines
 }
 
 fn summary(checked: &[Checked]) -> String {
@@ -233,5 +243,54 @@ fn plural(count: usize, word: &str) -> String {
         format!("1 {word}")
     } else {
         format!("{count} {word}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn checked(name: &str, severities: &[Severity], tunables: bool) -> Checked {
+        let diagnostic = |severity| Diagnostic::new(severity, "L001", "x", "x");
+        Checked {
+            name: name.into(),
+            sources: SourceMap::new(),
+            diagnostics: severities.iter().map(|&s| diagnostic(s)).collect(),
+            used_embedded_tunables: tunables,
+        }
+    }
+
+    #[test]
+    fn summary_counts_errors_and_warnings() {
+        use Severity::*;
+        let cases: [(&[Severity], &str); 5] = [
+            (&[], "no problems found in 1 file"),
+            (&[Note], "no problems found in 1 file"),
+            (&[Warning], "1 warning in 1 file"),
+            (&[Error, Error], "2 errors in 1 file"),
+            (&[Error, Warning, Warning], "1 error, 2 warnings in 1 file"),
+        ];
+        for (severities, expected) in cases {
+            assert_eq!(
+                summary_lines(&[checked("a", severities, false)]),
+                [expected]
+            );
+        }
+    }
+
+    #[test]
+    fn summary_notes_embedded_tunables_per_file() {
+        let inputs = [checked("a", &[], true), checked("b", &[], false)];
+        let lines = summary_lines(&inputs);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("note: a: used aaprove's embedded default tunables"));
+        assert_eq!(lines[1], "no problems found in 2 files");
+    }
+
+    #[test]
+    fn verdict_depends_on_deny_warnings() {
+        let warning = [checked("a", &[Severity::Warning], false)];
+        assert_eq!(verdict(&warning, false), Status::Clean);
+        assert_eq!(verdict(&warning, true), Status::Findings);
     }
 }
