@@ -109,3 +109,30 @@ fn annotations_are_read_as_documented() {
         [((1, "L001".to_string()), 1), ((3, "L002".to_string()), 2)]
     );
 }
+
+/// The fixtures are real policy: the reference compiler accepts each one,
+/// so lint results are never about text that AppArmor would reject.
+#[test]
+fn fixtures_are_accepted_by_apparmor_parser() {
+    let parser = Path::new("/usr/sbin/apparmor_parser");
+    if !parser.exists() {
+        let required = std::env::var("AAPROVE_REQUIRE_ORACLE").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "AAPROVE_REQUIRE_ORACLE=1 but {} is absent",
+            parser.display()
+        );
+        println!("skipped: {} is absent", parser.display());
+        return;
+    }
+    for path in fixtures() {
+        let output = std::process::Command::new(parser)
+            .args(["-Q", "-K"])
+            .arg(&path)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("apparmor_parser runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{path}: {stderr}");
+    }
+}
