@@ -147,7 +147,7 @@ fn sarif_snapshot() {
 }
 
 /// The official OASIS schema (errata 01), kept in tests/data.
-pub fn sarif_schema() -> jsonschema::Validator {
+fn sarif_schema() -> jsonschema::Validator {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/data/sarif-schema-2.1.0.json"
