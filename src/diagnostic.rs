@@ -15,6 +15,17 @@ pub enum Severity {
     Error,
 }
 
+impl Severity {
+    /// The lowercase word used in every output: `error`, `warning`, `note`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Note => "note",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
 /// A span with a short noun-phrase label ("denied here").
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Label {

@@ -15,6 +15,10 @@
 //! See ARCHITECTURE.md for the invariants between layers.
 
 pub mod analyze;
+pub mod cli;
 pub mod diagnostic;
+pub mod lint;
 pub mod model;
+pub mod report;
+pub mod resolve;
 pub mod source;

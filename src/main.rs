@@ -1,3 +1,5 @@
-fn main() {
-    println!("aaprove: under construction");
+//! The `aaprove` binary: everything lives in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    aaprove::cli::main()
 }

@@ -137,6 +137,12 @@ impl SourceMap {
             .map(|index| FileId(index as u32))
     }
 
+    /// Every loaded file with its id, in the order they were added.
+    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        let ids = (0..).map(FileId);
+        ids.zip(self.files.iter())
+    }
+
     pub fn text(&self, span: Span) -> &str {
         &self.get(span.file).text[span.range()]
     }

@@ -1,0 +1,144 @@
+//! The list of every lint, lookup by code or name, and running them all.
+//!
+//! Adding a lint means declaring it in `rules/` (or `suppression.rs`) and
+//! adding one line to `LINTS`; the tests below keep codes and names unique
+//! and well formed and every doc complete, so a mistake fails the build.
+
+use super::rules::{dangerous_write, unconfined_exec};
+use super::suppression;
+use super::{Check, Lint};
+use crate::diagnostic::Diagnostic;
+use crate::model::Profile;
+
+/// Every lint, in code order.
+static LINTS: &[&Lint] = &[
+    &unconfined_exec::UNCONFINED_EXEC,
+    &dangerous_write::DANGEROUS_WRITE,
+    &suppression::UNUSED_SUPPRESSION,
+    &suppression::INVALID_SUPPRESSION,
+];
+
+/// Every lint, in code order.
+pub fn all() -> &'static [&'static Lint] {
+    LINTS
+}
+
+/// The lint whose code (`L001`, any case) or name (`unconfined-exec`) is
+/// `key`.
+pub fn find(key: &str) -> Option<&'static Lint> {
+    let key = key.trim();
+    LINTS
+        .iter()
+        .find(|lint| lint.code.eq_ignore_ascii_case(key) || lint.name == key)
+        .copied()
+}
+
+/// Runs every profile lint of the registry on `profile` and, recursively,
+/// on its hats and child profiles. Findings come in registry order, then in
+/// the order of the rules each lint visits.
+pub fn run_all(profile: &Profile) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    run_on(profile, &mut diagnostics);
+    diagnostics
+}
+
+fn run_on(profile: &Profile, diagnostics: &mut Vec<Diagnostic>) {
+    for lint in all() {
+        if let Check::Profile(check) = lint.check {
+            log::debug!("lint {} on profile `{}`", lint.code, profile.name);
+            check(lint, profile, diagnostics);
+        }
+    }
+    for child in &profile.children {
+        run_on(child, diagnostics);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lint::DOC_SECTIONS;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_and_names_are_unique_and_well_formed() {
+        let mut codes = HashSet::new();
+        let mut names = HashSet::new();
+        for lint in all() {
+            assert!(codes.insert(lint.code), "duplicate code {}", lint.code);
+            assert!(names.insert(lint.name), "duplicate name {}", lint.name);
+            let digits = lint.code.strip_prefix('L').unwrap_or("");
+            assert!(
+                digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()),
+                "bad code {}",
+                lint.code
+            );
+            let kebab = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-';
+            assert!(lint.name.chars().all(kebab), "bad name {}", lint.name);
+        }
+    }
+
+    #[test]
+    fn registry_is_in_code_order() {
+        let codes: Vec<&str> = all().iter().map(|lint| lint.code).collect();
+        let mut sorted = codes.clone();
+        sorted.sort();
+        assert_eq!(codes, sorted);
+    }
+
+    #[test]
+    fn every_doc_has_the_sections_in_order() {
+        for lint in all() {
+            let doc = lint.doc();
+            let mut from = 0;
+            for section in DOC_SECTIONS {
+                let found = doc[from..].find(section);
+                assert!(
+                    found.is_some(),
+                    "{}: no `{section}` after byte {from}",
+                    lint.code
+                );
+                from += found.unwrap_or(0) + section.len();
+            }
+            assert!(!lint.summary().is_empty(), "{}: no summary", lint.code);
+        }
+    }
+
+    #[test]
+    fn find_accepts_code_or_name() {
+        let cases = [
+            ("L001", Some("L001")),
+            ("l002", Some("L002")),
+            ("unconfined-exec", Some("L001")),
+            ("Unconfined-Exec", None),
+            ("L999", None),
+            ("", None),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(find(key).map(|lint| lint.code), expected, "{key:?}");
+        }
+    }
+
+    #[test]
+    fn run_all_visits_children() {
+        let text = "profile p {\n  /a ux,\n}\n";
+        let resolved = crate::resolve::load(
+            crate::resolve::Input::Text {
+                name: "t".into(),
+                text: text.into(),
+            },
+            &crate::resolve::ResolveOptions {
+                include_dirs: Vec::new(),
+                use_system_dir: false,
+                base_dir: None,
+            },
+        );
+        let mut parent = resolved.profiles[0].clone();
+        assert_eq!(run_all(&parent).len(), 1);
+        let mut child = parent.clone();
+        child.name = "child".into();
+        parent.children.push(child);
+        let codes: Vec<&str> = run_all(&parent).iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["L001", "L001"]);
+    }
+}

@@ -1,0 +1,3 @@
+profile invalid {
+  this is not a rule
+}
