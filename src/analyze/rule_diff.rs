@@ -15,7 +15,8 @@
 //! `/a rw,` normalise to the same single entry):
 //!
 //! - the `x` permission of a rule with an exec mode is one part, keyed by
-//!   the exec mode and its target (`/a rix` gives `/a r` and `/a ix`);
+//!   the exec mode and its target (`/a rix` gives `/a r` and `/a ix`); a
+//!   bare `x` (in deny rules) has no mode and stays a plain permission;
 //! - the `l` permission of a rule with a link target is one part, keyed by
 //!   the target (the `link` rule form);
 //! - every other permission of the rule is one plain part;
@@ -56,7 +57,7 @@ pub struct NormalRule {
     pub qualifiers: Qualifiers,
     /// For an exec part exactly `x`, for a link part exactly `l`.
     pub perms: FilePerms,
-    /// Present on exec parts only.
+    /// Present on exec parts only: a bare `x` is a plain permission.
     pub exec: Option<ExecMode>,
     /// Present on link parts only.
     pub link: Option<LinkTarget>,
@@ -180,7 +181,11 @@ fn parts(rule: &FileRule) -> Vec<NormalRule> {
     };
     let mut plain = rule.perms;
     let mut parts = Vec::new();
-    if let (true, Some(exec)) = (plain.contains(FilePerms::EXEC), &rule.exec) {
+    let mode = rule
+        .exec
+        .as_ref()
+        .filter(|e| e.transition.is_some() || e.target.is_some());
+    if let (true, Some(exec)) = (plain.contains(FilePerms::EXEC), mode) {
         parts.push(part(FilePerms::EXEC, Some(exec.clone()), None));
         plain = plain.minus(FilePerms::EXEC);
     }
@@ -450,6 +455,7 @@ mod tests {
             (&["/b Px -> t", "/b Px"], &["/b Px, @1", "/b Px -> t, @0"]),
             (&["link subset /a -> /b"], &["link subset /a -> /b, @0"]),
             (&["/a rl"], &["/a rl, @0"]),
+            (&["deny /a rwklx"], &["deny /a rwlkx, @0"]),
             (&["owner /a r", "/a k"], &["/a k, @1", "owner /a r, @0"]),
         ];
         for (input, expected) in cases {
@@ -521,6 +527,54 @@ mod tests {
         for (base, new, expected) in cases {
             assert_eq!(diff_text(base, new), *expected, "{base:?} -> {new:?}");
         }
+    }
+
+    /// The file rules of docker-default and of the checkpoint profile, with
+    /// `@{PROC}` expanded; the text patterns differ in three places.
+    #[test]
+    fn docker_default_against_the_checkpoint_profile() {
+        let sys = [
+            "deny /sys/[^f]*/** wklx",
+            "deny /sys/f[^s]*/** wklx",
+            "deny /sys/fs/[^c]*/** wklx",
+            "deny /sys/fs/c[^g]*/** wklx",
+            "deny /sys/fs/cg[^r]*/** wklx",
+            "deny /sys/firmware/** rwklx",
+        ];
+        let proc_base = "deny /proc/{[^1-9/],[^1-9/][^0-9/],[^1-9s/][^0-9y/][^0-9s/],\
+                         [^1-9/][^0-9/][^0-9/][^0-9/]*}/** w";
+        let proc_new = "deny /proc/{[^1-9],[^1-9][^0-9],[^1-9s][^0-9y][^0-9s],\
+                        [^1-9][^0-9][^0-9][^0-9/]*}/** w";
+        let mut base = vec![
+            "/{**,} rwlkmix",
+            "deny /proc/* w",
+            proc_base,
+            "deny /proc/sys/[^k]** w",
+            "deny /proc/sys/kernel/{?,??,[^s][^h][^m]**} w",
+            "deny /proc/sysrq-trigger rwklx",
+            "deny /proc/kcore rwklx",
+        ];
+        let mut new = base.clone();
+        new[2] = proc_new;
+        new[4] = "deny /proc/sys/kernel/{?,??,[^n][^s]*} w";
+        base.extend(sys);
+        new.extend(sys);
+        base.extend(["deny /sys/devices/virtual/powercap/** rwklx"]);
+        base.extend(["deny /sys/kernel/security/** rwklx"]);
+        new.extend(["deny /sys/kernel/security/** rwklx"]);
+
+        let proc_base_rule = format!("{} @2", normalize(&rules(&[proc_base]))[0]);
+        let proc_new_rule = format!("{} @2", normalize(&rules(&[proc_new]))[0]);
+        assert_eq!(
+            diff_text(&base, &new),
+            [
+                "+ deny /proc/sys/kernel/{?,??,[^n][^s]*} w, @4".to_string(),
+                "- deny /proc/sys/kernel/{?,??,[^s][^h][^m]**} w, @4".to_string(),
+                format!("- {proc_base_rule}"),
+                format!("+ {proc_new_rule}"),
+                "- deny /sys/devices/virtual/powercap/** rwlkx, @13".to_string(),
+            ]
+        );
     }
 
     #[test]
