@@ -127,7 +127,8 @@ impl std::error::Error for MapError {}
 /// The decisions of a subtree's entries.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Summary<D> {
-    /// No entry (never stored: nodes exist only on the way to an entry).
+    /// No entry: only the root of an empty inventory, since every other
+    /// node lies on the way to an entry.
     Empty,
     /// Every entry has this decision.
     Uniform(D),
@@ -484,6 +485,7 @@ mod tests {
                 &["/t/a/secret", "/t/a/x"],
                 &["0 /t/a/ 0  -", "1 secret 1  deny", "1 x 1  allow"],
             ),
+            (&[], &["0 / 0  -"]),
             // A path given twice is one entry.
             (&["/t/a/x", "/t/a/x"], &["0 /t/a/x 1  allow"]),
             // An empty component is skipped.

@@ -190,6 +190,8 @@ enum Token {
     Group(BTreeSet<String>),
     /// `key=value` or `key=(a b)`.
     Cond(String, BTreeSet<String>),
+    /// Text nested deeper than [`MAX_NESTING`], kept as written.
+    Raw(String),
 }
 
 /// A rule read for comparison.
@@ -240,7 +242,9 @@ impl Parsed {
         self.words = words;
     }
 
-    /// Reads an optional access set first, then conditionals and words.
+    /// Reads an optional access set first, then conditionals and words. A
+    /// conditional written twice leaves the rule compared as text, since
+    /// the grammar does not make it a union.
     fn set_access(&mut self, vocabulary: &'static Vocabulary, tokens: &[Token]) {
         self.semantics = Semantics::Access(vocabulary);
         let mut rest = tokens;
@@ -251,8 +255,9 @@ impl Parsed {
         for token in rest {
             match token {
                 Token::Cond(key, values) => {
-                    let entry = self.conds.entry(key.clone()).or_default();
-                    entry.extend(values.iter().cloned());
+                    if self.conds.insert(key.clone(), values.clone()).is_some() {
+                        self.semantics = Semantics::Text;
+                    }
                 }
                 other => self.rest.push(token_text(other)),
             }
@@ -312,7 +317,7 @@ fn access_set(vocabulary: &Vocabulary, token: &Token) -> Option<BTreeSet<String>
     let words: Vec<&String> = match token {
         Token::Word(word) => vec![word],
         Token::Group(values) => values.iter().collect(),
-        Token::Cond(..) => return None,
+        Token::Cond(..) | Token::Raw(_) => return None,
     };
     let mut set = BTreeSet::new();
     for word in words {
@@ -370,9 +375,14 @@ fn conds_cover(
     })
 }
 
-/// A rule body as normalised text: quotes removed, value sets sorted and
-/// written `(a,b)`, a set of one value (without `=`) written bare, words
-/// separated by one space.
+/// How deep `(..)` groups are read; deeper text is kept as one word, so
+/// hostile nesting costs no stack.
+const MAX_NESTING: usize = 4;
+
+/// A rule body as normalised text: words separated by one space, quotes
+/// kept only around values with white space, commas or parentheses, value
+/// sets sorted and written `(a,b)`, and a set of one plain value written
+/// bare (`(receive)` is `receive`).
 pub fn normalize_body(body: &str) -> String {
     let tokens = tokens(body);
     tokens.iter().map(token_text).collect::<Vec<_>>().join(" ")
@@ -380,16 +390,41 @@ pub fn normalize_body(body: &str) -> String {
 
 fn token_text(token: &Token) -> String {
     match token {
-        Token::Word(word) => word.clone(),
+        Token::Word(word) => quoted(word),
         Token::Group(values) => set_text(values),
         Token::Cond(key, values) => format!("{key}={}", set_text(values)),
+        Token::Raw(text) => text.clone(),
     }
 }
 
+/// A set's values are stored as their normalised text; a set of one plain
+/// value (no `=`, not a set) is written bare.
 fn set_text(values: &BTreeSet<String>) -> String {
+    let plain = |value: &String| !value.contains('=') && !value.starts_with('(');
     match values.first() {
-        Some(only) if values.len() == 1 && !only.contains('=') => only.clone(),
+        Some(only) if values.len() == 1 && plain(only) => only.clone(),
         _ => format!("({})", values.iter().cloned().collect::<Vec<_>>().join(",")),
+    }
+}
+
+/// Quotes a value that white space, or a comma or parenthesis outside an
+/// alternation `{..}`, would otherwise cut.
+fn quoted(value: &str) -> String {
+    let mut braces: usize = 0;
+    let mut special = false;
+    for c in value.chars() {
+        match c {
+            '{' => braces += 1,
+            '}' => braces = braces.saturating_sub(1),
+            ',' | '(' | ')' if braces == 0 => special = true,
+            c if c.is_whitespace() => special = true,
+            _ => {}
+        }
+    }
+    if special {
+        format!("\"{value}\"")
+    } else {
+        value.to_string()
     }
 }
 
@@ -397,54 +432,55 @@ fn set_text(values: &BTreeSet<String>) -> String {
 fn tokens(body: &str) -> Vec<Token> {
     split_outside(body, |c| c.is_whitespace())
         .into_iter()
-        .map(|piece| token(&piece))
+        .map(|piece| token(&piece, 0))
         .collect()
 }
 
-fn token(piece: &str) -> Token {
-    if let Some(inner) = piece.strip_prefix('(') {
-        return Token::Group(values(inner.strip_suffix(')').unwrap_or(inner)));
+/// Reads one piece as a word, a group or a conditional; `nesting` counts
+/// the groups around it.
+fn token(piece: &str, nesting: usize) -> Token {
+    if nesting > MAX_NESTING {
+        return Token::Raw(piece.to_string());
+    }
+    if let Some(inner) = group_inner(piece) {
+        return Token::Group(values(inner, nesting + 1));
     }
     let key_end = piece
         .find('=')
-        .filter(|&i| i > 0 && !piece[..i].contains('('));
-    match key_end {
-        Some(i) => {
-            let value = &piece[i + 1..];
-            let inner = value
-                .strip_prefix('(')
-                .map(|v| v.strip_suffix(')').unwrap_or(v));
-            let values = inner.map_or_else(|| BTreeSet::from([value.to_string()]), values);
-            Token::Cond(piece[..i].to_string(), values)
-        }
-        None => Token::Word(piece.to_string()),
-    }
+        .filter(|&i| i > 0 && !piece[..i].contains(['(', '"']));
+    let Some(i) = key_end else {
+        return Token::Word(unquote(piece));
+    };
+    let value = &piece[i + 1..];
+    let values = match group_inner(value) {
+        Some(inner) => values(inner, nesting + 1),
+        None => BTreeSet::from([quoted(&unquote(value))]),
+    };
+    Token::Cond(piece[..i].to_string(), values)
 }
 
-/// The values of a set, written with commas or white space between them.
-fn values(inner: &str) -> BTreeSet<String> {
+/// The text inside `(..)`; an unclosed group runs to the end.
+fn group_inner(piece: &str) -> Option<&str> {
+    let inner = piece.strip_prefix('(')?;
+    Some(inner.strip_suffix(')').unwrap_or(inner))
+}
+
+/// The values of a set, written with commas or white space between them,
+/// each as its normalised text.
+fn values(inner: &str, nesting: usize) -> BTreeSet<String> {
     split_outside(inner, |c| c == ',' || c.is_whitespace())
         .into_iter()
-        .map(|value| normalize_group_value(&value))
+        .map(|value| token_text(&token(&value, nesting)))
         .collect()
 }
 
-/// A value that is itself a `key=(..)` group is normalised the same way.
-fn normalize_group_value(value: &str) -> String {
-    match token(value) {
-        Token::Cond(key, values) if value.contains('(') => {
-            format!(
-                "{key}=({})",
-                values.into_iter().collect::<Vec<_>>().join(",")
-            )
-        }
-        _ => value.to_string(),
-    }
+fn unquote(text: &str) -> String {
+    text.replace('"', "")
 }
 
 /// Splits `text` at characters for which `is_separator` holds, except
-/// inside `(..)`, `{..}` and quotes; quote characters are dropped and empty
-/// pieces skipped. Unbalanced brackets never fail: the rest is one piece.
+/// inside `(..)`, `{..}` and quotes; empty pieces are skipped. Unbalanced
+/// brackets never fail: the rest is one piece.
 fn split_outside(text: &str, is_separator: impl Fn(char) -> bool) -> Vec<String> {
     let mut pieces = Vec::new();
     let mut current = String::new();
@@ -456,9 +492,6 @@ fn split_outside(text: &str, is_separator: impl Fn(char) -> bool) -> Vec<String>
             '(' | '{' if !quoted => depth += 1,
             ')' | '}' if !quoted => depth = depth.saturating_sub(1),
             _ => {}
-        }
-        if c == '"' {
-            continue;
         }
         if depth == 0 && !quoted && is_separator(c) {
             pieces.extend((!current.is_empty()).then(|| std::mem::take(&mut current)));
@@ -728,11 +761,29 @@ mod tests {
             ("peer={a,b}", "peer={a,b}"),
             ("options=(ro, ro)", "options=ro"),
             ("(unbalanced", "unbalanced"),
+            ("peer=\"a b\"", "peer=\"a b\""),
+            ("peer=a b", "peer=a b"),
+            ("(\"x,y\" z)", "(\"x,y\",z)"),
+            ("peer=(label=(b a))", "peer=(label=(a,b))"),
+            ("(((((((x, y)))))))", "(((((((x, y)))))))"),
             ("", ""),
         ];
         for (body, expected) in cases {
             assert_eq!(normalize_body(body), expected, "{body}");
+            assert_eq!(normalize_body(expected), expected, "{expected}");
         }
+    }
+
+    #[test]
+    fn hostile_nesting_is_read_without_deep_recursion() {
+        let deep = format!("peer={}x{}", "(".repeat(100_000), ")".repeat(100_000));
+        let rule = |body: &str| OtherRule {
+            body: body.to_string(),
+            ..rule(0, "signal")
+        };
+        let diff = diff_other_rules(&[rule(&deep)], &[rule(&deep)]);
+        assert!(diff.only_in_base.is_empty() && diff.only_in_new.is_empty());
+        assert!(normalize_body(&deep).len() <= deep.len());
     }
 
     #[test]
