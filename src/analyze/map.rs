@@ -584,27 +584,46 @@ mod tests {
         }
     }
 
+    /// Checks the invariants of the module documentation on one
+    /// inventory: every entry counted once, folded lines uniform.
+    fn check_folding(paths: &[&str], decide: fn(&str) -> MapAccess) -> MapTree<MapAccess> {
+        let tree = MapTree::build(paths.iter().copied(), decide).unwrap();
+        let lines = tree.lines();
+        assert_eq!(tree.total(), paths.len());
+        assert_eq!(lines.iter().map(|l| l.entries).sum::<usize>(), paths.len());
+        for line in lines.iter().filter(|l| l.folded) {
+            let under: Vec<&&str> = paths.iter().filter(|p| p.starts_with(&line.path)).collect();
+            assert_eq!(under.len(), line.entries, "{}", line.path);
+            assert!(under.iter().all(|p| Some(decide(p)) == line.decision));
+        }
+        tree
+    }
+
     #[test]
     fn proc_sys_inventory_folds_and_counts_every_entry() {
         let text = inventory("proc-sys.txt");
         let paths: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
-        let tree = MapTree::build(paths.iter().copied(), proc_sys_write).unwrap();
-        let lines = tree.lines();
-
-        assert_eq!(tree.total(), paths.len());
-        assert_eq!(lines.iter().map(|l| l.entries).sum::<usize>(), paths.len());
-
-        // Every entry under a folded line has that line's decision.
-        for line in lines.iter().filter(|l| l.folded) {
-            let prefix = &line.path;
-            let under: Vec<&&str> = paths.iter().filter(|p| p.starts_with(prefix)).collect();
-            assert_eq!(under.len(), line.entries, "{prefix}");
-            assert!(
-                under
-                    .iter()
-                    .all(|p| Some(proc_sys_write(p)) == line.decision)
-            );
-        }
+        assert_eq!(paths.len(), 1392);
+        let tree = check_folding(&paths, proc_sys_write);
         insta::assert_snapshot!(render_text(&tree, RenderStyle::default()));
+    }
+
+    #[test]
+    fn every_inventory_folds_with_counts_that_add_up() {
+        let decide = |path: &str| {
+            if path.contains("/kernel/") {
+                MapAccess::Deny
+            } else if path.contains("/fs/") {
+                MapAccess::Allow
+            } else {
+                MapAccess::NoRule
+            }
+        };
+        for name in ["proc.txt", "proc-sys.txt", "sys.txt"] {
+            let text = inventory(name);
+            let paths: Vec<&str> = text.lines().filter(|l| !l.is_empty()).collect();
+            let tree = check_folding(&paths, decide);
+            assert!(tree.lines().iter().any(|l| l.folded), "{name}");
+        }
     }
 }

@@ -81,6 +81,39 @@ pub enum RuleChange {
     },
 }
 
+/// What the two sides of a [`RuleChange::Changed`] pair differ in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangedField {
+    Permissions,
+    Exec,
+    Link,
+    Audit,
+    Owner,
+    Priority,
+}
+
+impl RuleChange {
+    /// What differs between the two sides of a changed pair, in the order
+    /// of [`ChangedField`]; empty for an added or removed rule.
+    pub fn changed_fields(&self) -> Vec<ChangedField> {
+        let RuleChange::Changed { before, after } = self else {
+            return Vec::new();
+        };
+        let (b, a) = (&before.qualifiers, &after.qualifiers);
+        [
+            (before.perms != after.perms, ChangedField::Permissions),
+            (before.exec != after.exec, ChangedField::Exec),
+            (before.link != after.link, ChangedField::Link),
+            (b.audit != a.audit, ChangedField::Audit),
+            (b.owner != a.owner, ChangedField::Owner),
+            (b.priority != a.priority, ChangedField::Priority),
+        ]
+        .into_iter()
+        .filter_map(|(differs, field)| differs.then_some(field))
+        .collect()
+    }
+}
+
 /// The kind of a rule part: which permissions it can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum PartKind {
@@ -110,6 +143,9 @@ struct PartKey {
     link: String,
 }
 
+/// The normal rules of one site, before and after, each in key order.
+type SiteRules = (Vec<(PartKey, NormalRule)>, Vec<(PartKey, NormalRule)>);
+
 /// Compares the file rules of a base profile and a new one.
 ///
 /// The result is ordered by pattern, decision and part kind.
@@ -130,12 +166,20 @@ pub fn diff_file_rules(base: &[FileRule], new: &[FileRule]) -> Vec<RuleChange> {
         after.remove(key);
     }
 
-    let mut sites: BTreeMap<Site, (Vec<NormalRule>, Vec<NormalRule>)> = BTreeMap::new();
+    let mut sites: BTreeMap<Site, SiteRules> = BTreeMap::new();
     for (key, rule) in before {
-        sites.entry(key.site).or_default().0.push(rule);
+        sites
+            .entry(key.site.clone())
+            .or_default()
+            .0
+            .push((key, rule));
     }
     for (key, rule) in after {
-        sites.entry(key.site).or_default().1.push(rule);
+        sites
+            .entry(key.site.clone())
+            .or_default()
+            .1
+            .push((key, rule));
     }
     sites
         .into_values()
@@ -220,24 +264,27 @@ fn part_key(rule: &NormalRule) -> PartKey {
     }
 }
 
-/// Pairs the normal rules of one site (each list in key order): same keys
-/// first, then the rest in order.
-fn pair_site(mut before: Vec<NormalRule>, mut after: Vec<NormalRule>) -> Vec<RuleChange> {
+/// Pairs the normal rules of one site: same keys first, then the rest in
+/// key order.
+fn pair_site(
+    before: Vec<(PartKey, NormalRule)>,
+    after: Vec<(PartKey, NormalRule)>,
+) -> Vec<RuleChange> {
+    let mut after: BTreeMap<PartKey, NormalRule> = after.into_iter().collect();
     let mut changes = Vec::new();
-    let mut index = 0;
-    while index < before.len() {
-        let key = part_key(&before[index]);
-        match after.iter().position(|rule| part_key(rule) == key) {
-            Some(found) => changes.push(RuleChange::Changed {
-                before: before.remove(index),
-                after: after.remove(found),
+    let mut unpaired = Vec::new();
+    for (key, rule) in before {
+        match after.remove(&key) {
+            Some(new) => changes.push(RuleChange::Changed {
+                before: rule,
+                after: new,
             }),
-            None => index += 1,
+            None => unpaired.push(rule),
         }
     }
 
-    let mut after = after.into_iter();
-    for rule in before {
+    let mut after = after.into_values();
+    for rule in unpaired {
         changes.push(match after.next() {
             Some(new) => RuleChange::Changed {
                 before: rule,
@@ -526,6 +573,27 @@ mod tests {
         ];
         for (base, new, expected) in cases {
             assert_eq!(diff_text(base, new), *expected, "{base:?} -> {new:?}");
+        }
+    }
+
+    #[test]
+    fn changed_pairs_name_what_differs() {
+        use ChangedField::*;
+        let cases: &[(&str, &str, &[ChangedField])] = &[
+            ("/a r", "/a rw", &[Permissions]),
+            ("/a r", "audit owner /a rw", &[Permissions, Audit, Owner]),
+            ("/a ix", "/a Px -> b", &[Exec]),
+            ("link /a -> /b", "link /a -> /c", &[Link]),
+            ("/a r", "priority=1 /a r", &[Priority]),
+            ("/a r", "/b r", &[]),
+        ];
+        for (base, new, expected) in cases {
+            let changes = diff_file_rules(&rules(&[base]), &rules(&[new]));
+            let fields: Vec<ChangedField> = changes
+                .iter()
+                .flat_map(RuleChange::changed_fields)
+                .collect();
+            assert_eq!(fields, *expected, "{base} -> {new}");
         }
     }
 
