@@ -14,6 +14,7 @@
 //!
 //! See ARCHITECTURE.md for the invariants between layers.
 
+pub mod compile;
 pub mod diagnostic;
 pub mod model;
 pub mod source;
