@@ -308,6 +308,7 @@ mod tests {
             ("/a/{b,c", PatternError::Unclosed),
             ("/a/[b", PatternError::Unclosed),
             ("/a/b]", PatternError::UnopenedClass),
+            ("/a/[]b]", PatternError::UnopenedClass),
             ("/a/b}", PatternError::UnopenedGroup),
             ("/a/b\\", PatternError::TrailingBackslash),
         ];
