@@ -17,12 +17,13 @@
 //! Compile once per profile and query many paths: one parser run costs
 //! about 30 ms.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
-use aaprove::compile::PathPermissions;
 use aaprove::compile::perms::MergedWords;
+use aaprove::compile::{Dfa, PathPermissions, StateId};
 
 /// Where the reference compiler lives; `AAPROVE_APPARMOR_PARSER` overrides.
 pub fn parser_path() -> PathBuf {
@@ -89,17 +90,9 @@ impl CompiledPolicy {
 
     /// The permissions the kernel would find for `path`.
     pub fn lookup(&self, path: &[u8]) -> PathPermissions {
-        let (allow, accept2) = self.dfa.accept_words(path);
-        let deny_quiet = match &self.deny_dfa {
-            Some(dfa) => dfa.accept_words(path).1,
-            None => accept2,
-        };
-        PathPermissions::from_words(&MergedWords {
-            allow,
-            deny: unpack_quiet(deny_quiet),
-            audit: unpack_audit(accept2),
-            quiet: unpack_quiet(accept2),
-        })
+        let walk = |dfa: &KernelDfa| path.iter().fold(1, |state, &byte| dfa.step(state, byte));
+        let deny_state = self.deny_dfa.as_ref().map_or(0, walk);
+        self.permissions_at(walk(&self.dfa), deny_state)
     }
 
     pub fn state_count(&self) -> usize {
@@ -291,13 +284,6 @@ impl KernelDfa {
         Ok(dfa)
     }
 
-    /// The accept words of the state `path` leads to from state 1.
-    pub fn accept_words(&self, path: &[u8]) -> (u32, u32) {
-        let state = path.iter().fold(1, |state, &byte| self.step(state, byte));
-        let at = |table: &[u32]| table.get(state as usize).copied().unwrap_or(0);
-        (at(&self.accept), at(&self.accept2))
-    }
-
     /// One transition as the kernel makes it: try the state's row, else
     /// its default state, whose row is tried again when the row is
     /// difference-encoded.
@@ -390,5 +376,97 @@ impl CompiledPolicy {
         words.sort_unstable();
         words.dedup();
         words
+    }
+}
+
+/// Where aaprove's automaton and the parser's tables first disagree.
+#[derive(Debug)]
+pub struct Difference {
+    /// A shortest path (no NUL byte) on which they disagree.
+    pub path: Vec<u8>,
+    pub ours: PathPermissions,
+    pub theirs: PathPermissions,
+}
+
+impl CompiledPolicy {
+    /// Decides whether `ours` gives every path (every byte string without
+    /// NUL, which no path contains) the same permissions as the parser's
+    /// tables, by a breadth-first walk of the product of the automata. On a
+    /// difference returns a shortest path showing it. `same` compares two
+    /// decisions (so the caller can map exec table indices to names).
+    pub fn equivalent(
+        &self,
+        ours: &Dfa<PathPermissions>,
+        same: impl Fn(&PathPermissions, &PathPermissions) -> bool,
+    ) -> Result<(), Difference> {
+        type Key = (StateId, u32, u32);
+        let start: Key = (ours.start(), 1, 1);
+        let mut parent: HashMap<Key, (Key, u8)> = HashMap::new();
+        let mut queue = VecDeque::from([start]);
+        let mut seen = HashSet::from([start]);
+        while let Some(key) = queue.pop_front() {
+            let theirs = self.permissions_at(key.1, key.2);
+            if !same(ours.label(key.0), &theirs) {
+                return Err(Difference {
+                    path: path_to(&parent, start, key),
+                    ours: *ours.label(key.0),
+                    theirs,
+                });
+            }
+            for byte in 1..=255u8 {
+                let deny_state = match &self.deny_dfa {
+                    Some(dfa) => dfa.step(key.2, byte),
+                    None => 0,
+                };
+                let next = (
+                    ours.next(key.0, byte),
+                    self.dfa.step(key.1, byte),
+                    deny_state,
+                );
+                if seen.insert(next) {
+                    parent.insert(next, (key, byte));
+                    queue.push_back(next);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The decision in kernel state `state` (and `deny_state` of the copy
+    /// without audited denials).
+    fn permissions_at(&self, state: u32, deny_state: u32) -> PathPermissions {
+        let (allow, accept2) = self.dfa.words_at(state);
+        let deny_quiet = match &self.deny_dfa {
+            Some(dfa) => dfa.words_at(deny_state).1,
+            None => accept2,
+        };
+        PathPermissions::from_words(&MergedWords {
+            allow,
+            deny: unpack_quiet(deny_quiet),
+            audit: unpack_audit(accept2),
+            quiet: unpack_quiet(accept2),
+        })
+    }
+}
+
+fn path_to<K: Copy + Eq + std::hash::Hash>(
+    parent: &HashMap<K, (K, u8)>,
+    start: K,
+    mut key: K,
+) -> Vec<u8> {
+    let mut path = Vec::new();
+    while key != start {
+        let (previous, byte) = parent[&key];
+        path.push(byte);
+        key = previous;
+    }
+    path.reverse();
+    path
+}
+
+impl KernelDfa {
+    fn words_at(&self, state: u32) -> (u32, u32) {
+        let at = |table: &[u32]| table.get(state as usize).copied().unwrap_or(0);
+        (at(&self.accept), at(&self.accept2))
     }
 }
