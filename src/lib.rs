@@ -16,6 +16,7 @@
 
 pub mod analyze;
 pub mod cli;
+pub mod compile;
 pub mod diagnostic;
 pub mod lint;
 pub mod model;
