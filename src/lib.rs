@@ -15,6 +15,7 @@
 //! See ARCHITECTURE.md for the invariants between layers.
 
 pub mod analyze;
+pub mod builtin;
 pub mod cli;
 pub mod compile;
 pub mod diagnostic;
