@@ -136,6 +136,7 @@ fn new_profile(name: String, span: Span) -> Profile {
         file_rules: Vec::new(),
         other_rules: Vec::new(),
         children: Vec::new(),
+        unresolved_includes: Vec::new(),
     }
 }
 
