@@ -7,3 +7,4 @@ pub mod map;
 pub mod other_rules;
 pub mod rule_diff;
 pub mod spec;
+pub mod witness;
