@@ -5,6 +5,7 @@
 
 pub mod map;
 pub mod other_rules;
+pub mod prove;
 pub mod rule_diff;
 pub mod spec;
 pub mod witness;
