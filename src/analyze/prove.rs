@@ -22,13 +22,16 @@
 
 use crate::analyze::spec::{Assertion, Baseline, Claim, HalfSelector, Spec};
 use crate::analyze::witness::{
-    self, Inventory, SetDescription, SetSize, WitnessPath, difference, intersection, is_empty,
+    self, Inventory, PatternSetError, SetDescription, SetSize, WitnessPath, difference,
+    intersection, is_empty,
 };
 use crate::compile::{
-    CompileError, Dfa, EntrySource, Limits, PathPermissions, PermissionAutomaton,
+    CompileError, Dfa, EntrySource, Half, HalfPermissions, Limits, PermissionAutomaton,
 };
 use crate::diagnostic::Diagnostic;
-use crate::model::{Decision, ExecTransition, FilePerms, FileRule, Origin, Profile};
+use crate::model::{
+    Decision, ExecTransition, FilePerms, FileRule, Origin, OwnerQualifier, Profile,
+};
 use crate::source::{FileId, Span};
 
 /// What `prove` needs besides the spec: the profile, the baselines the
@@ -126,11 +129,11 @@ pub struct Witness {
 }
 
 /// Which profile a deciding rule belongs to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Side {
     Profile,
-    Baseline,
+    /// The baseline `ProveContext::baselines[index]`.
+    Baseline(usize),
 }
 
 /// A rule that decides a witness's permission, or the fact that none does.
@@ -174,6 +177,10 @@ struct Compiled<'a> {
     profile: &'a Profile,
     automaton: PermissionAutomaton,
     side: Side,
+    /// Per half (owner, other): the paths a `deny ... l` rule without a
+    /// link target matches. Such a rule denies the link pair for every
+    /// target, which the path's own permissions do not show.
+    link_denied: [Dfa<bool>; 2],
 }
 
 /// A set known only between two bounds; `lower == upper` when exact.
@@ -213,8 +220,9 @@ impl<'a> Prover<'a> {
     fn new(context: &'a ProveContext<'a>) -> Result<Prover<'a>, Vec<Diagnostic>> {
         let subject = compile(context.profile, Side::Profile, context.limits)?;
         let mut baselines = Vec::new();
-        for (baseline, profile) in context.baselines {
-            baselines.push((baseline, compile(profile, Side::Baseline, context.limits)?));
+        for (index, (baseline, profile)) in context.baselines.iter().enumerate() {
+            let side = Side::Baseline(index);
+            baselines.push((baseline, compile(profile, side, context.limits)?));
         }
         Ok(Prover {
             context,
@@ -402,25 +410,49 @@ impl<'a> Prover<'a> {
         perm: FilePerms,
         half: HalfSelector,
     ) -> Result<Bounds, Diagnostic> {
-        let limits = self.context.limits;
-        let exact = compiled
-            .automaton
-            .automaton(|decision| select(half, decision, |half| half.allow.contains(perm)));
-        let exact = self.limit(intersection(&exact, &self.universe, limits))?;
+        let exact = self.select_halves(compiled, perm, half, |h| h.allow.contains(perm))?;
         let unknown = &compiled.profile.unresolved_includes;
         if unknown.is_empty() {
             return Ok(Bounds::exact(exact));
         }
         // FIXME: with AppArmor 4 priorities an unknown rule could also
         // override a known deny; the upper bound assumes it cannot.
-        let upper = compiled
-            .automaton
-            .automaton(|decision| select(half, decision, |half| !half.deny.contains(perm)));
+        let upper = self.select_halves(compiled, perm, half, |h| !h.deny.contains(perm))?;
         Ok(Bounds {
             lower: self.universe.map(|_| false),
-            upper: self.limit(intersection(&upper, &self.universe, limits))?,
+            upper,
             unknown_includes: unknown.iter().map(|include| include.name.clone()).collect(),
         })
+    }
+
+    /// The paths where `holds` of the selected half (or halves) is true; for
+    /// `l`, minus the paths a `deny ... l` rule refuses to link.
+    fn select_halves(
+        &self,
+        compiled: &Compiled,
+        perm: FilePerms,
+        half: HalfSelector,
+        holds: impl Fn(&HalfPermissions) -> bool,
+    ) -> Result<Dfa<bool>, Diagnostic> {
+        let limits = self.context.limits;
+        let mut sets = Vec::new();
+        for (index, which) in [Half::Owner, Half::Other].into_iter().enumerate() {
+            let set = compiled
+                .automaton
+                .automaton(|decision| holds(decision.half(which)));
+            let mut set = self.limit(intersection(&set, &self.universe, limits))?;
+            if perm == FilePerms::LINK {
+                set = self.limit(difference(&set, &compiled.link_denied[index], limits))?;
+            }
+            sets.push(set);
+        }
+        let [owner, other]: [Dfa<bool>; 2] = sets.try_into().expect("two halves");
+        match half {
+            HalfSelector::Owner => Ok(owner),
+            HalfSelector::Other => Ok(other),
+            HalfSelector::Either => self.limit(witness::union(&owner, &other, limits)),
+            HalfSelector::Both => self.limit(intersection(&owner, &other, limits)),
+        }
     }
 
     fn baseline(
@@ -472,35 +504,23 @@ fn spanned(patterns: &[toml::Spanned<String>]) -> Vec<&toml::Spanned<String>> {
     patterns.iter().collect()
 }
 
-/// Whether the half selector holds for a path's decision.
-fn select(
-    half: HalfSelector,
-    decision: &PathPermissions,
-    holds: impl Fn(&crate::compile::HalfPermissions) -> bool,
-) -> bool {
-    match half {
-        HalfSelector::Either => holds(&decision.owner) || holds(&decision.other),
-        HalfSelector::Both => holds(&decision.owner) && holds(&decision.other),
-        HalfSelector::Owner => holds(&decision.owner),
-        HalfSelector::Other => holds(&decision.other),
-    }
-}
-
 fn compile<'a>(
     profile: &'a Profile,
     side: Side,
     limits: &Limits,
 ) -> Result<Compiled<'a>, Vec<Diagnostic>> {
-    match PermissionAutomaton::build(profile, limits) {
-        Ok(automaton) => Ok(Compiled {
+    let built = PermissionAutomaton::build(profile, limits);
+    match built.and_then(|automaton| Ok((automaton, link_denied(profile, limits)?))) {
+        Ok((automaton, link_denied)) => Ok(Compiled {
             profile,
             automaton,
             side,
+            link_denied,
         }),
         Err(error) => {
             let which = match side {
                 Side::Profile => "profile",
-                Side::Baseline => "baseline profile",
+                Side::Baseline(_) => "baseline profile",
             };
             let message = format!("the {which} `{}` does not compile: {error}", profile.name);
             let mut diagnostic = prove_error(message);
@@ -513,6 +533,43 @@ fn compile<'a>(
             Err(vec![diagnostic])
         }
     }
+}
+
+/// Per half (owner, other), the union of the patterns of `deny ... l`
+/// rules without a link target.
+///
+/// FIXME: a `deny ... l -> TARGET` rule leaves other targets linkable and
+/// is not counted here, and the link pair itself is not modelled: `l` on a
+/// path means "some rule lets it be linked", which is exact only when no
+/// rule names a link target.
+fn link_denied(profile: &Profile, limits: &Limits) -> Result<[Dfa<bool>; 2], CompileError> {
+    let mut halves = Vec::new();
+    for which in [OwnerQualifier::Owner, OwnerQualifier::Other] {
+        let mut set: Option<Dfa<bool>> = None;
+        for (index, rule) in profile.file_rules.iter().enumerate() {
+            let applies = matches!(rule.qualifiers.owner, OwnerQualifier::Both)
+                || rule.qualifiers.owner == which;
+            let denies =
+                rule.qualifiers.decision == Decision::Deny && rule.perms.contains(FilePerms::LINK);
+            if !(applies && denies && rule.link.is_none()) {
+                continue;
+            }
+            let one = witness::pattern_set(&rule.pattern, limits).map_err(|error| match error {
+                PatternSetError::Compile(error) => error,
+                PatternSetError::Pattern(error) => CompileError::Pattern {
+                    rule: index,
+                    pattern: rule.pattern.clone(),
+                    error,
+                },
+            })?;
+            set = Some(match set {
+                Some(set) => witness::union(&set, &one, limits)?,
+                None => one,
+            });
+        }
+        halves.push(set.unwrap_or_else(|| witness::path_universe(limits).map(|_| false)));
+    }
+    Ok(halves.try_into().expect("two halves"))
 }
 
 /// The rules that decide `perm` on `path`: when `allowed`, the allow rules
@@ -589,7 +646,7 @@ fn pattern_error(message: String, span: Span) -> Diagnostic {
 mod tests {
     use super::*;
     use crate::analyze::spec::parse_spec;
-    use crate::model::{OwnerQualifier, Qualifiers, UnresolvedInclude};
+    use crate::model::{Qualifiers, UnresolvedInclude};
 
     fn origin() -> Origin {
         Origin {
@@ -718,6 +775,19 @@ mod tests {
     }
 
     #[test]
+    fn a_deny_link_rule_denies_linking_the_path() {
+        let spec = "[[assert]]\nname = \"l\"\nperm = \"l\"\nwithin = \"/k/*\"\n\
+                    allow_exactly = [\"/k/b\"]\n";
+        let subject = profile(&["/{**,} rwl", "deny /k/a l", "deny owner /k/b l"]);
+        let proof = run(&subject, &[], spec);
+        let findings = &proof.assertions[0].findings;
+        assert_eq!(findings.len(), 1, "{findings:#?}");
+        assert_eq!(findings[0].direction, Direction::AllowedButShouldNotBe);
+        let paths: Vec<&[u8]> = findings[0].witnesses.iter().map(|w| &w.path[..]).collect();
+        assert_eq!(paths[..2], [&b"/k/shmmax"[..], b"/k/c"]);
+    }
+
+    #[test]
     fn halves_are_selected() {
         let spec = |half: &str| {
             let text = format!(
@@ -753,7 +823,7 @@ mod tests {
         assert!(over.witnesses[0].rules.iter().any(|rule| matches!(
             rule,
             DecidingRule::Rule {
-                side: Side::Baseline,
+                side: Side::Baseline(0),
                 decision: Decision::Deny,
                 ..
             }
