@@ -118,6 +118,9 @@ pub struct Finding {
     pub size: SetSize,
     pub summary: Vec<String>,
     pub summary_complete: bool,
+    /// The set itself (on the path universe): the violating paths, or for
+    /// an undecided finding the paths that may violate the claim.
+    pub set: Dfa<bool>,
 }
 
 /// A path of a finding, and the rules that decide it.
@@ -379,6 +382,7 @@ impl<'a> Prover<'a> {
             size,
             summary,
             summary_complete,
+            set: set.clone(),
         }))
     }
 
