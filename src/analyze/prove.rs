@@ -737,7 +737,7 @@ mod tests {
         assert_eq!(over.real_count, 2);
         assert_eq!(over.size, SetSize::Infinite);
         // `[^s]` matches `/`, so `/k/a/b` is denied but `/k/random/uuid` is not.
-        assert_eq!(over.summary[..2], ["/k/osr*", "/k/random/**"]);
+        assert_eq!(over.summary[..2], ["/k/osr*", "/k/random/{,**}"]);
         assert!(!over.summary_complete);
         let under = &outcome.findings[1];
         assert_eq!(under.witnesses[0].path, b"/k/shmmax");

@@ -294,21 +294,21 @@ pub struct SetDescription {
 }
 
 /// Describes `set` (a subset of `universe`): witnesses, size and summary.
+///
+/// Real paths are taken files first, then directories, each shortest
+/// first; the summary generalises them in that order, and the real
+/// witnesses are picked one per summary pattern first, so that they show
+/// the different parts of the set.
 pub fn describe(
     set: &Dfa<bool>,
     universe: &Dfa<bool>,
     inventory: &Inventory,
     limits: &Limits,
 ) -> Result<SetDescription, CompileError> {
-    let real: Vec<&[u8]> = inventory.members(set).collect();
-    let mut witnesses: Vec<WitnessPath> = real
-        .iter()
-        .take(MAX_REAL_WITNESSES)
-        .map(|path| WitnessPath {
-            path: path.to_vec(),
-            real: true,
-        })
-        .collect();
+    let mut real: Vec<&[u8]> = inventory.members(set).collect();
+    real.sort_by_key(|path| path.ends_with(b"/"));
+    let (patterns, summary_complete) = summarize(set, universe, &real, limits)?;
+    let mut witnesses = pick_real(&real, &patterns);
     let wanted = MAX_SYNTHETIC_WITNESSES + witnesses.len();
     let synthetic = set.witnesses(wanted, |accepted| *accepted).into_iter();
     let fresh: Vec<Vec<u8>> = synthetic
@@ -320,25 +320,50 @@ pub fn describe(
             .into_iter()
             .map(|path| WitnessPath { path, real: false }),
     );
-    let (summary, summary_complete) = summarize(set, universe, &real, limits)?;
     Ok(SetDescription {
         witnesses,
         real_count: real.len(),
         size: set_size(set),
-        summary,
+        summary: patterns.into_iter().map(|(pattern, _)| pattern).collect(),
         summary_complete,
     })
 }
 
-/// Covers `set` greedily with patterns: each round takes the shortest real
+/// A summary pattern with its automaton.
+type SummaryPattern = (String, Dfa<bool>);
+
+/// Up to [`MAX_REAL_WITNESSES`] real paths: the first one of each summary
+/// pattern, then the others in order.
+fn pick_real(real: &[&[u8]], patterns: &[SummaryPattern]) -> Vec<WitnessPath> {
+    let per_pattern = patterns
+        .iter()
+        .filter_map(|(_, dfa)| real.iter().find(|path| *dfa.classify(path)));
+    let mut picked: Vec<&[u8]> = Vec::new();
+    for path in per_pattern.chain(real.iter()) {
+        if picked.len() == MAX_REAL_WITNESSES {
+            break;
+        }
+        if !picked.contains(path) {
+            picked.push(path);
+        }
+    }
+    let witness = |path: &&[u8]| WitnessPath {
+        path: path.to_vec(),
+        real: true,
+    };
+    picked.iter().map(witness).collect()
+}
+
+/// Covers `set` greedily with patterns: each round takes the first real
 /// path not yet covered (or else the shortest uncovered path of the
-/// automaton) and generalises it as far as the set allows.
+/// automaton) and generalises it as far as the set allows. Returns each
+/// pattern with its automaton, and whether they cover the whole set.
 fn summarize(
     set: &Dfa<bool>,
     universe: &Dfa<bool>,
     real: &[&[u8]],
     limits: &Limits,
-) -> Result<(Vec<String>, bool), CompileError> {
+) -> Result<(Vec<SummaryPattern>, bool), CompileError> {
     let outside = difference(universe, set, limits)?;
     let mut covered = universe.map(|_| false);
     let mut patterns = Vec::new();
@@ -359,7 +384,7 @@ fn summarize(
             return Ok((patterns, false));
         };
         covered = union(&covered, &dfa, limits)?;
-        patterns.push(pattern);
+        patterns.push((pattern, dfa));
     }
 }
 
@@ -385,11 +410,13 @@ fn generalize(
     Ok(None)
 }
 
-/// Patterns matching `path`, most general first: for each ancestor
-/// directory `d/c/` (outermost first) `d/*/**` then `d/c/**`; then, in the
-/// path's own directory `p/`, `p/*`, `p/PREFIX*` for each proper prefix of
-/// the name (shortest first), and the literal path. A directory path keeps
-/// its trailing `/` in each pattern.
+/// Patterns matching `path`, most general first: for each directory
+/// `d/c/` on the way to the path (outermost first, the path itself
+/// included when it is a directory) `d/*/{,**}`, `d/*/**`, `d/c/{,**}`,
+/// `d/c/**` (those matching the path); then, in the path's own directory
+/// `p/`, `p/*`, `p/PREFIX*` for each prefix of the name (shortest
+/// first), and the literal path. A directory path keeps its trailing `/`
+/// in the last two kinds.
 pub fn candidates(path: &[u8]) -> Vec<String> {
     let (name_part, tail) = match path.strip_suffix(b"/") {
         Some(stripped) if !stripped.is_empty() => (stripped, "/"),
@@ -402,20 +429,33 @@ pub fn candidates(path: &[u8]) -> Vec<String> {
     if name.is_empty() {
         return vec![escape(path)];
     }
-    let mut out = Vec::new();
-    let slashes = parent.iter().enumerate().filter(|(_, b)| **b == b'/');
-    let ends: Vec<usize> = slashes.map(|(index, _)| index + 1).collect();
-    for pair in ends.windows(2) {
-        let (outer, inner) = (&parent[..pair[0]], &parent[..pair[1]]);
-        out.push(format!("{}*/**", escape(outer)));
-        out.push(format!("{}**", escape(inner)));
-    }
+    let mut out = directory_candidates(path);
     let parent = escape(parent);
     out.push(format!("{parent}*{tail}"));
-    for end in 1..name.len() {
+    for end in 1..=name.len() {
         out.push(format!("{parent}{}*{tail}", escape(&name[..end])));
     }
     out.push(escape(path));
+    out
+}
+
+/// The directory-level candidates of [`candidates`].
+fn directory_candidates(path: &[u8]) -> Vec<String> {
+    let slashes = path.iter().enumerate().filter(|(_, b)| **b == b'/');
+    let ends: Vec<usize> = slashes.map(|(index, _)| index + 1).collect();
+    let mut out = Vec::new();
+    for pair in ends.windows(2) {
+        let (outer, inner) = (escape(&path[..pair[0]]), escape(&path[..pair[1]]));
+        let below_only = pair[1] < path.len();
+        out.push(format!("{outer}*/{{,**}}"));
+        if below_only {
+            out.push(format!("{outer}*/**"));
+        }
+        out.push(format!("{inner}{{,**}}"));
+        if below_only {
+            out.push(format!("{inner}**"));
+        }
+    }
     out
 }
 
@@ -505,13 +545,25 @@ mod tests {
 
     #[test]
     fn candidates_go_from_general_to_literal() {
+        let file = [
+            "/*/{,**}",
+            "/*/**",
+            "/a/{,**}",
+            "/a/**",
+            "/a/*/{,**}",
+            "/a/*/**",
+            "/a/b/{,**}",
+            "/a/b/**",
+            "/a/b/*",
+            "/a/b/c*",
+            "/a/b/cd*",
+            "/a/b/cd",
+        ];
+        assert_eq!(candidates(b"/a/b/cd"), file);
         assert_eq!(
-            candidates(b"/a/b/cd"),
-            [
-                "/*/**", "/a/**", "/a/*/**", "/a/b/**", "/a/b/*", "/a/b/c*", "/a/b/cd"
-            ]
+            candidates(b"/a/"),
+            ["/*/{,**}", "/a/{,**}", "/*/", "/a*/", "/a/"]
         );
-        assert_eq!(candidates(b"/a/"), ["/*/", "/a/"]);
         assert_eq!(candidates(b"/"), ["/"]);
         assert_eq!(escape(b"/a*{b}\x01"), "/a\\*\\{b\\}\\x01");
     }
@@ -532,6 +584,11 @@ mod tests {
         for witness in &described.witnesses {
             assert!(*region.classify(&witness.path), "{:?}", witness.path);
         }
+        let mut subdirectories = Inventory::default();
+        subdirectories.add_text("/k/random/\n");
+        let region = union(&set("/k/*/{,**}"), &set("/k/osr*"), &limits).unwrap();
+        let described = describe(&region, &universe, &subdirectories, &limits).unwrap();
+        assert_eq!(described.summary, ["/k/*/{,**}", "/k/osr*"]);
     }
 
     #[test]
