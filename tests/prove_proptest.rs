@@ -7,14 +7,14 @@
 mod prove_support;
 mod support;
 
-use aaprove::analyze::prove::{Direction, Proof, ProveContext, prove};
+use aaprove::analyze::prove::{Proof, ProveContext, prove};
 use aaprove::analyze::spec::{Baseline, parse_spec};
 use aaprove::analyze::witness::Inventory;
 use aaprove::compile::Limits;
 use aaprove::model::{Decision, FilePerms, FileRule, Origin, OwnerQualifier, Profile, Qualifiers};
 use aaprove::source::{FileId, Span};
 use proptest::prelude::*;
-use prove_support::oracle_violations;
+use prove_support::{CompiledAssertion, check_findings};
 use support::oracle::{self, CompiledPolicy};
 
 /// A generated file rule: `[deny] [owner|other] PATTERN PERMS`.
@@ -190,38 +190,16 @@ fn compare(subject: &[RuleText], baseline: &[RuleText], spec_text: &str) -> Resu
     };
     let proof = run_prove(&subject_model, &baseline_model, spec_text);
     let spec = parse_spec(FileId(0), spec_text).expect("valid");
-    let assertion = &spec.assertions[0];
+    let compiled = CompiledAssertion::new(&spec.assertions[0]);
     let findings = &proof.assertions[0].findings;
-    for (letter, perm) in FilePerms::LETTERS {
-        if !assertion.perms.contains(perm) {
-            continue;
-        }
-        let mine: Vec<_> = findings.iter().filter(|f| f.perm == letter).collect();
-        let witnesses = mine
-            .iter()
-            .flat_map(|f| f.witnesses.iter().map(|w| w.path.clone()));
-        for path in small_universe().into_iter().chain(witnesses) {
-            let expected = oracle_violations(
-                assertion,
-                perm,
-                &subject_policy,
-                Some(&baseline_policy),
-                &path,
-            );
-            let found: Vec<Direction> = mine
-                .iter()
-                .filter(|f| *f.set.classify(&path))
-                .map(|f| f.direction)
-                .collect();
-            if expected != found {
-                return Err(format!(
-                    "`{letter}` on {:?}: oracle {expected:?}, prover {found:?}",
-                    String::from_utf8_lossy(&path)
-                ));
-            }
-        }
-    }
-    Ok(())
+    let baseline = Some(&baseline_policy);
+    check_findings(
+        &compiled,
+        findings,
+        &subject_policy,
+        baseline,
+        &small_universe(),
+    )
 }
 
 proptest! {

@@ -4,10 +4,10 @@
 
 #![allow(dead_code, reason = "each test crate uses a different subset")]
 
-use aaprove::analyze::prove::Direction;
+use aaprove::analyze::prove::{Direction, Finding};
 use aaprove::analyze::spec::{Assertion, Claim, HalfSelector};
-use aaprove::analyze::witness::pattern_set;
-use aaprove::compile::{Half, Limits};
+use aaprove::analyze::witness::{pattern_set, union};
+use aaprove::compile::{Dfa, Half, Limits};
 use aaprove::model::FilePerms;
 
 use crate::support::oracle::CompiledPolicy;
@@ -46,57 +46,110 @@ pub fn oracle_allows(
     }
 }
 
-/// True when `path` matches one of the spec patterns (literal patterns:
+/// An assertion with its spec patterns compiled once (literal patterns:
 /// the tests write no variables).
-pub fn matches_any(patterns: &[toml::Spanned<String>], path: &[u8]) -> bool {
-    let limits = Limits::default();
-    patterns.iter().any(|pattern| {
-        let set = pattern_set(pattern.get_ref(), &limits).expect("valid spec pattern");
-        *set.classify(path)
-    })
+pub struct CompiledAssertion<'a> {
+    pub assertion: &'a Assertion,
+    within: Dfa<bool>,
+    /// `allow_exactly`/`allow_only` patterns, or `except` patterns.
+    patterns: Dfa<bool>,
 }
 
-/// The directions in which `path` violates `assertion` for `perm`,
-/// according to the oracle: `subject` is the profile, `baseline` the
-/// baseline of a comparison claim.
-pub fn oracle_violations(
-    assertion: &Assertion,
-    perm: FilePerms,
+impl<'a> CompiledAssertion<'a> {
+    pub fn new(assertion: &'a Assertion) -> CompiledAssertion<'a> {
+        let within = union_of(std::slice::from_ref(&assertion.within));
+        let patterns = match &assertion.claim {
+            Claim::AllowExactly(patterns) | Claim::AllowOnly(patterns) => union_of(patterns),
+            Claim::AllowNone => union_of(&[]),
+            Claim::NoMoreThan { except, .. } | Claim::SameAs { except, .. } => union_of(except),
+        };
+        CompiledAssertion {
+            assertion,
+            within,
+            patterns,
+        }
+    }
+
+    /// The directions in which `path` violates the assertion for `perm`,
+    /// according to the oracle: `subject` is the profile, `baseline` the
+    /// baseline of a comparison claim.
+    pub fn violations(
+        &self,
+        perm: FilePerms,
+        subject: &CompiledPolicy,
+        baseline: Option<&CompiledPolicy>,
+        path: &[u8],
+    ) -> Vec<Direction> {
+        if !*self.within.classify(path) {
+            return Vec::new();
+        }
+        let half = self.assertion.half;
+        let allowed = oracle_allows(subject, path, perm, half);
+        let listed = *self.patterns.classify(path);
+        let base = || {
+            let baseline = baseline.expect("a comparison claim has a baseline");
+            oracle_allows(baseline, path, perm, half)
+        };
+        let (over, under) = match &self.assertion.claim {
+            Claim::AllowExactly(_) => (allowed && !listed, listed && !allowed),
+            Claim::AllowOnly(_) => (allowed && !listed, false),
+            Claim::AllowNone => (allowed, false),
+            Claim::NoMoreThan { .. } => (!listed && allowed && !base(), false),
+            Claim::SameAs { .. } => (!listed && allowed && !base(), !listed && base() && !allowed),
+        };
+        let mut directions = Vec::new();
+        if over {
+            directions.push(Direction::AllowedButShouldNotBe);
+        }
+        if under {
+            directions.push(Direction::ShouldBeAllowedButIsNot);
+        }
+        directions
+    }
+}
+
+fn union_of(patterns: &[toml::Spanned<String>]) -> Dfa<bool> {
+    let limits = Limits::default();
+    let mut set = pattern_set("/x", &limits).expect("valid").map(|_| false);
+    for pattern in patterns {
+        let one = pattern_set(pattern.get_ref(), &limits).expect("valid spec pattern");
+        set = union(&set, &one, &limits).expect("small automata");
+    }
+    set
+}
+
+/// Checks the prover's findings for one assertion against the oracle on
+/// `paths` and on every printed witness; `Err` names the first
+/// disagreement.
+pub fn check_findings(
+    compiled: &CompiledAssertion,
+    findings: &[Finding],
     subject: &CompiledPolicy,
     baseline: Option<&CompiledPolicy>,
-    path: &[u8],
-) -> Vec<Direction> {
-    let within = std::slice::from_ref(&assertion.within);
-    if !matches_any(within, path) {
-        return Vec::new();
-    }
-    let allowed = oracle_allows(subject, path, perm, assertion.half);
-    let base = || {
-        let baseline = baseline.expect("a comparison claim has a baseline");
-        oracle_allows(baseline, path, perm, assertion.half)
-    };
-    let (over, under) = match &assertion.claim {
-        Claim::AllowExactly(patterns) => {
-            let expected = matches_any(patterns, path);
-            (allowed && !expected, expected && !allowed)
+    paths: &[Vec<u8>],
+) -> Result<(), String> {
+    for (letter, perm) in FilePerms::LETTERS {
+        if !compiled.assertion.perms.contains(perm) {
+            continue;
         }
-        Claim::AllowOnly(patterns) => (allowed && !matches_any(patterns, path), false),
-        Claim::AllowNone => (allowed, false),
-        Claim::NoMoreThan { except, .. } => {
-            let free = matches_any(except, path);
-            (!free && allowed && !base(), false)
+        let mine: Vec<&Finding> = findings.iter().filter(|f| f.perm == letter).collect();
+        let witnesses = mine
+            .iter()
+            .flat_map(|f| f.witnesses.iter().map(|w| &w.path));
+        for path in paths.iter().chain(witnesses) {
+            let expected = compiled.violations(perm, subject, baseline, path);
+            let found: Vec<Direction> = mine
+                .iter()
+                .filter(|f| *f.set.classify(path))
+                .map(|f| f.direction)
+                .collect();
+            if expected != found {
+                return Err(format!(
+                    "`{letter}` on {:?}: oracle {expected:?}, prover {found:?}",
+                    String::from_utf8_lossy(path)
+                ));
+            }
         }
-        Claim::SameAs { except, .. } => {
-            let free = matches_any(except, path);
-            (!free && allowed && !base(), !free && base() && !allowed)
-        }
-    };
-    let mut directions = Vec::new();
-    if over {
-        directions.push(Direction::AllowedButShouldNotBe);
     }
-    if under {
-        directions.push(Direction::ShouldBeAllowedButIsNot);
-    }
-    directions
+    Ok(())
 }
