@@ -17,3 +17,5 @@
 pub mod diagnostic;
 pub mod model;
 pub mod source;
+pub mod parse;
+pub mod resolve;
