@@ -122,6 +122,8 @@ pub struct Profile {
     pub attachment: Option<Word>,
     /// `xattrs=(key=value ...)`.
     pub xattrs: Vec<Condition>,
+    /// `+ identities=(...)` values.
+    pub identities: Vec<Word>,
     /// `flags=(...)` values in order.
     pub flags: Vec<Word>,
     pub items: Vec<Item>,

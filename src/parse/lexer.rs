@@ -23,9 +23,12 @@ pub enum WordMode {
     /// A rule or header word: a `,` ends it only when a blank, `,` or the
     /// end of the line follows (so `{a,b}` stays one word).
     Rule,
-    /// Inside `( ... )`: `,`, `(` and `)` always end a word.
+    /// A value inside `( ... )`: `,`, `(` and `)` always end a word.
     List,
-    /// The value of a condition: as `Rule`, but `{` may start a word.
+    /// A key inside a `peer=( ... )` group: as `List`, and `=` ends it.
+    ListKey,
+    /// The value of a condition: as `Rule`, but `{` may start a word and
+    /// no `key=` is split off.
     Value,
 }
 
@@ -264,7 +267,7 @@ impl<'a> Lexer<'a> {
 
     /// Reads a bare word. A key (`name` before `=`) stops at the `=`.
     fn word(&mut self, mode: WordMode) -> String {
-        if self.at_key() {
+        if mode == WordMode::Rule && self.at_key() {
             let id = self.peek_identifier().unwrap_or_default();
             self.pos += id.len();
             return id.to_string();
@@ -279,10 +282,14 @@ impl<'a> Lexer<'a> {
                 }
                 continue;
             }
-            if mode == WordMode::List && matches!(c, '(' | ')' | ',') {
+            let in_list = matches!(mode, WordMode::List | WordMode::ListKey);
+            if in_list && matches!(c, '(' | ')' | ',') {
                 break;
             }
-            if c == ',' && mode != WordMode::List {
+            if mode == WordMode::ListKey && (c == '=' || self.rest().starts_with(":=")) {
+                break;
+            }
+            if c == ',' && !in_list {
                 let next = bytes.get(self.pos + 1).map(|&b| b as char);
                 if next.is_some_and(|n| !ends_word(n) && n != '#') {
                     self.pos += 1;

@@ -237,7 +237,7 @@ impl<'a> Parser<'a> {
         let next = self.lexer.rest()[id.len()..].chars().next();
         match next {
             None => Some(id),
-            Some(c) if c.is_whitespace() || matches!(c, ',' | '(' | '#' | '"' | '{' | '=') => {
+            Some(c) if c.is_whitespace() || matches!(c, ',' | '(' | '#' | '"' | '{' | '=' | '<') => {
                 Some(id)
             }
             _ => None,
@@ -434,7 +434,7 @@ impl<'a> Parser<'a> {
     /// (where a `,` is part of the word, as in `{a,b}`).
     fn value_word(&mut self) -> Option<Word> {
         let start = self.lexer.pos();
-        let (token, span) = self.lexer.token(WordMode::Rule);
+        let (token, span) = self.lexer.token(WordMode::Value);
         match token {
             Token::Word(text) => Some(Word {
                 text,
@@ -770,30 +770,49 @@ impl<'a> Parser<'a> {
             name,
             attachment: None,
             xattrs: Vec::new(),
+            identities: Vec::new(),
             flags: Vec::new(),
             items: Vec::new(),
         };
+        // The header parts come in this order: attachment, xattrs,
+        // identities, flags; `stage` is the last part read.
+        let mut stage = 0;
         loop {
             let (token, span) = self.lexer.token(WordMode::Rule);
-            match token {
+            let part = match &token {
                 Token::OpenBrace => break,
+                Token::Word(text) if text == "xattrs" => 2,
+                Token::Word(text) if text == "+" => 3,
+                Token::Word(text) if text == "flags" => 4,
+                Token::OpenParen => 4,
+                Token::Word(_) | Token::Quoted(_) => 1,
+                _ => 0,
+            };
+            if part <= stage {
+                self.lexer.set_pos(span.start as usize);
+                let here = self.here();
+                self.syntax(here, "expected `{` after the profile header", "expected `{`");
+                self.recover();
+                return None;
+            }
+            stage = part;
+            match token {
                 Token::Word(text) if text == "flags" || text == "xattrs" => {
                     self.header_list(&mut profile, &text, span)?;
                 }
-                Token::OpenParen => {
-                    profile.flags = self.flag_values()?;
+                Token::Word(text) if text == "+" => {
+                    self.lexer.skip_blanks();
+                    if !self.lexer.eat_keyword("identities") {
+                        return self.unexpected(span, "`identities=(...)` after `+`");
+                    }
+                    self.header_list(&mut profile, "identities", span)?;
                 }
-                Token::Word(text) | Token::Quoted(text) if profile.attachment.is_none() => {
+                Token::OpenParen => profile.flags = self.flag_values()?,
+                Token::Word(text) | Token::Quoted(text) => {
                     let quoted = self.lexer.text_at(span).starts_with('"');
                     profile.attachment = Some(Word { text, quoted, span });
                 }
-                _ => {
-                    self.lexer.set_pos(span.start as usize);
-                    let here = self.here();
-                    self.syntax(here, "expected `{` after the profile header", "expected `{`");
-                    self.recover();
-                    return None;
-                }
+                _ => {}
             }
         }
         let open = self.span(self.lexer.pos() - 1);
@@ -812,6 +831,8 @@ impl<'a> Parser<'a> {
         }
         if key == "flags" {
             profile.flags = self.flag_values()?;
+        } else if key == "identities" {
+            profile.identities = self.flag_values()?;
         } else {
             profile.xattrs = self.condition_group(span)?;
         }
@@ -1135,7 +1156,8 @@ impl<'a> Parser<'a> {
                     self.condition_into(&mut body, text, span)?;
                 }
                 Token::Word(text)
-                    if body.words.is_empty()
+                    if body.perms.is_empty()
+                        && body.words.is_empty()
                         && body.conditions.is_empty()
                         && is_perm_word(keyword, &text) =>
                 {
@@ -1264,7 +1286,7 @@ impl<'a> Parser<'a> {
     fn condition_group(&mut self, _open: Span) -> Option<Vec<Condition>> {
         let mut conditions = Vec::new();
         loop {
-            let (token, span) = self.lexer.token(WordMode::List);
+            let (token, span) = self.lexer.token(WordMode::ListKey);
             match token {
                 Token::CloseParen => return Some(conditions),
                 Token::Comma => {}

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use super::variables::SetVariable;
+use super::pattern::pattern_problem;
 use super::{Collected, Resolver, ScopedRule, codes, validate};
 use crate::model::{self, Decision, ExecMode, ExecTransition, FilePerms, OwnerQualifier};
 use crate::parse::ast::{self, ExecSafety, RuleKind};
@@ -134,7 +135,8 @@ pub(crate) fn lower_profile(resolver: &mut Resolver<'_>, collected: &Collected, 
     let header = &collected.header;
     let chain = &collected.chain;
     let name = expand_or_report(resolver, &header.name, chain);
-    let attachment = lower_attachment(resolver, header, chain);
+    check_pattern(resolver, &header.name, &name, chain);
+    let attachment = lower_attachment(resolver, header, &name, chain);
     check_header(resolver, header, chain);
     let saved = set_profile_variables(resolver, &name, attachment.as_deref());
 
@@ -155,6 +157,7 @@ pub(crate) fn lower_profile(resolver: &mut Resolver<'_>, collected: &Collected, 
         lower_rule(resolver, scoped, &mut profile);
     }
     check_exec_conflicts(resolver, &profile);
+    check_change_profile_conflicts(resolver, &profile);
     restore_variables(resolver, saved);
 
     let full_name = match parent {
@@ -166,6 +169,7 @@ pub(crate) fn lower_profile(resolver: &mut Resolver<'_>, collected: &Collected, 
         .iter()
         .map(|child| lower_profile(resolver, child, Some(&full_name)))
         .collect();
+    check_duplicates(resolver, &profile.children);
     profile
 }
 
@@ -181,6 +185,10 @@ fn set_profile_variables(resolver: &mut Resolver<'_>, name: &str, attachment: Op
             "profile_name" => Some(escape_pattern(name)),
             _ => attachment.map(str::to_string),
         };
+        if value.is_none() {
+            // Without an attachment upstream leaves these variables alone.
+            continue;
+        }
         let previous = resolver.symbols.sets.remove(variable);
         saved.push((variable.to_string(), previous));
         if let Some(value) = value {
@@ -218,26 +226,101 @@ fn escape_pattern(name: &str) -> String {
     out
 }
 
-fn lower_attachment(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Span]) -> Option<String> {
+fn lower_attachment(resolver: &mut Resolver<'_>, header: &ast::Profile, name: &str, chain: &[Span]) -> Option<String> {
     match &header.attachment {
         Some(word) => {
             if !(word.text.starts_with('/') || word.text.starts_with("@{")) {
                 let message = format!("profile attachment `{}` must begin with `/` or a variable", word.text);
                 resolver.error(codes::PROFILE, "bad-profile", word.span, chain, message, "bad attachment");
             }
-            Some(expand_or_report(resolver, word, chain))
+            let attachment = expand_or_report(resolver, word, chain);
+            check_pattern(resolver, word, &attachment, chain);
+            Some(attachment)
         }
-        None if header.name.text.starts_with('/') => Some(expand_or_report(resolver, &header.name, chain)),
+        None if name.starts_with('/') => Some(name.to_string()),
         None => None,
     }
 }
 
 fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Span]) {
+    check_namespace(resolver, &header.name, chain);
+    for identity in &header.identities {
+        if !identity.text.starts_with('/') && identity.text.contains(' ') {
+            let message = format!("space not allowed in identity `{}`", identity.text);
+            resolver.error(codes::PROFILE, "bad-profile", identity.span, chain, message, "here");
+        }
+    }
+    for flag in &header.flags {
+        let Some((key, value)) = flag.text.split_once('=') else { continue };
+        if key.starts_with("attach_disconnected.") {
+            let word = ast::Word { text: value.to_string(), ..flag.clone() };
+            let path = expand_or_report(resolver, &word, chain);
+            if !path.starts_with('/') {
+                let message = format!("`{key}` must be a path beginning with `/`, not `{path}`");
+                resolver.error(codes::PROFILE, "bad-flag", flag.span, chain, message, "not a path");
+            }
+        }
+    }
     if header.keyword == ast::ProfileKeyword::Hat && !header.xattrs.is_empty() {
         let message = "a hat cannot have `xattrs`".to_string();
         resolver.error(codes::PROFILE, "bad-profile", header.name.span, chain, message, "hat here");
     }
     validate::check_flags(resolver, &header.flags, chain);
+}
+
+/// A name `:ns:name` must name a profile after its namespace.
+fn check_namespace(resolver: &mut Resolver<'_>, name: &ast::Word, chain: &[Span]) {
+    let Some(rest) = name.text.strip_prefix(':') else { return };
+    let profile = rest.split_once(':').map(|(_, profile)| profile);
+    if profile.is_none_or(|p| p.trim_start_matches("//").is_empty()) {
+        let message = format!("`{}` names a namespace but no profile", name.text);
+        resolver.error(codes::PROFILE, "bad-profile", name.span, chain, message, "no profile name");
+    }
+}
+
+/// Reports profiles of one level that share a name.
+pub(crate) fn check_duplicates(resolver: &mut Resolver<'_>, profiles: &[model::Profile]) {
+    let mut seen: HashMap<&str, &model::Profile> = HashMap::new();
+    for profile in profiles {
+        if let Some(first) = seen.get(profile.name.as_str()) {
+            let message = format!("profile `{}` is defined twice", profile.name);
+            let diagnostic = crate::diagnostic::Diagnostic::error(codes::PROFILE, "duplicate-profile", message)
+                .with_primary(profile.origin.span, "defined again here")
+                .with_secondary(first.origin.span, "first defined here")
+                .with_include_chain(profile.origin.include_chain.clone());
+            resolver.report(diagnostic);
+        } else {
+            seen.insert(&profile.name, profile);
+        }
+    }
+}
+
+/// `change_profile` rules on the same exec path and target must agree on
+/// `unsafe` (upstream merges them and rejects the conflict).
+fn check_change_profile_conflicts(resolver: &mut Resolver<'_>, profile: &model::Profile) {
+    let mut seen: HashMap<String, (bool, Span)> = HashMap::new();
+    for rule in profile.other_rules.iter().filter(|r| r.kind == "change_profile") {
+        let unsafe_mode = rule.body.starts_with("unsafe ");
+        let key = rule.body.trim_start_matches("unsafe ").trim_start_matches("safe ").to_string();
+        if !key.starts_with('/') && !key.starts_with("@{") {
+            continue;
+        }
+        match seen.get(&key) {
+            Some((other, span)) if *other != unsafe_mode => {
+                let message = "change_profile rules conflict on `unsafe` for the same exec path".to_string();
+                let diagnostic = crate::diagnostic::Diagnostic::error(codes::EXEC_CONFLICT, "conflicting-exec", message)
+                    .with_primary(rule.origin.span, "this rule")
+                    .with_secondary(*span, "conflicts with this one")
+                    .with_include_chain(rule.origin.include_chain.clone());
+                resolver.report(diagnostic);
+                return;
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(key, (unsafe_mode, rule.origin.span));
+            }
+        }
+    }
 }
 
 /// Expands the variables of a word; on error reports it and returns the text.
@@ -300,6 +383,7 @@ fn lower_rule(resolver: &mut Resolver<'_>, scoped: &ScopedRule, profile: &mut mo
             let pattern = expand_or_report(resolver, &node.path, chain);
             let target = expand_or_report(resolver, &node.target, chain);
             check_path(resolver, &node.path, &pattern, chain);
+            check_pattern(resolver, &node.target, &target, chain);
             profile.file_rules.push(model::FileRule {
                 origin,
                 qualifiers,
@@ -390,7 +474,7 @@ fn file_rule_problem(node: &ast::FileRuleNode, decoded: &DecodedPerms, decision:
     if node.subset && !has_link {
         return Some("`subset` can only be used with link permissions".into());
     }
-    if node.target.is_some() && has_exec && has_link {
+    if node.perms_first && node.target.is_some() && has_exec && has_link {
         return Some("link and exec permissions conflict on a rule with `->`".into());
     }
     if node.target.is_some() && !has_exec && !has_link {
@@ -411,11 +495,24 @@ fn file_rule_problem(node: &ast::FileRuleNode, decoded: &DecodedPerms, decision:
 /// File rule paths must be absolute (after expansion) or start with a
 /// variable or alternation that makes them so.
 fn check_path(resolver: &mut Resolver<'_>, word: &ast::Word, pattern: &str, chain: &[Span]) {
-    if pattern.starts_with('/') || pattern.starts_with('{') || pattern.starts_with("@{") {
+    if !(pattern.starts_with('/') || pattern.starts_with('{') || pattern.starts_with("@{")) {
+        let message = format!("path `{}` must begin with `/` or a variable", word.text);
+        resolver.error(codes::FILE_RULE, "bad-file-rule", word.span, chain, message, "not absolute");
         return;
     }
-    let message = format!("path `{}` must begin with `/` or a variable", word.text);
-    resolver.error(codes::FILE_RULE, "bad-file-rule", word.span, chain, message, "not absolute");
+    check_pattern(resolver, word, pattern, chain);
+}
+
+/// Reports a malformed pattern (after expansion) at the word it came from.
+pub(crate) fn check_pattern(resolver: &mut Resolver<'_>, word: &ast::Word, pattern: &str, chain: &[Span]) -> bool {
+    match pattern_problem(pattern) {
+        Some(problem) => {
+            let message = format!("invalid pattern `{pattern}`: {problem}");
+            resolver.error(codes::PATTERN, "bad-pattern", word.span, chain, message, "in this pattern");
+            false
+        }
+        None => true,
+    }
 }
 
 /// Two allow rules on the same pattern, with the same owner half and

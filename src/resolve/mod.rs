@@ -17,6 +17,7 @@
 mod include;
 mod lower;
 pub mod names;
+pub mod pattern;
 mod validate;
 pub mod variables;
 
@@ -50,6 +51,7 @@ pub mod codes {
     pub const PROFILE: &str = "E031";
     pub const PREFIX: &str = "E032";
     pub const FILE_RULE: &str = "E040";
+    pub const PATTERN: &str = "E042";
     pub const EXEC_CONFLICT: &str = "E041";
     pub const RULE: &str = "E050";
 }
@@ -120,6 +122,7 @@ pub fn load(input: Input, options: &ResolveOptions) -> Resolved {
             .iter()
             .map(|profile| lower::lower_profile(&mut resolver, profile, None))
             .collect();
+        lower::check_duplicates(&mut resolver, &profiles);
     }
     Resolved {
         sources: resolver.sources,
@@ -303,7 +306,12 @@ impl<'o> Resolver<'o> {
     fn walk_item(&mut self, item: &Item, scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, target: Target<'_>) {
         let in_profile = matches!(target, Target::Profile(_));
         match item {
-            Item::Abi(_) => {}
+            Item::Abi(abi) => {
+                if abi.path.text.is_empty() {
+                    let message = "`abi` needs a file name".to_string();
+                    self.error(codes::MISPLACED, "bad-abi", abi.span, &scope.chain, message, "empty name");
+                }
+            }
             Item::Include(include) => self.include(include, scope, cache, target),
             Item::Variable(assignment) if !in_profile => self.assign_set(assignment, &scope.chain),
             Item::Boolean(assignment) if !in_profile => self.assign_boolean(assignment, &scope.chain),

@@ -50,6 +50,7 @@ pub const CAPABILITIES: [&str; 41] = [
 
 /// Address family names accepted by `network FAMILY` (Linux `AF_*`).
 pub const NETWORK_FAMILIES: [&str; 45] = [
+    "unspec",
     "unix",
     "inet",
     "ax25",
@@ -94,7 +95,6 @@ pub const NETWORK_FAMILIES: [&str; 45] = [
     "smc",
     "xdp",
     "mctp",
-    "local",
 ];
 
 /// Socket type names (`network inet stream`).
@@ -104,11 +104,11 @@ pub const SOCKET_TYPES: [&str; 7] = ["stream", "dgram", "raw", "rdm", "seqpacket
 pub const NETWORK_PROTOCOLS: [&str; 3] = ["tcp", "udp", "icmp"];
 
 /// Signal names of `signal set=(...)`; `rtmin+N` is accepted separately.
-pub const SIGNALS: [&str; 36] = [
+pub const SIGNALS: [&str; 35] = [
     "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "kill", "usr1", "segv", "usr2",
     "pipe", "alrm", "term", "stkflt", "chld", "cont", "stop", "stp", "tstp", "ttin", "ttou",
     "urg", "xcpu", "xfsz", "vtalrm", "prof", "winch", "io", "poll", "pwr", "sys", "emt",
-    "exists", "lost",
+    "exists",
 ];
 
 /// The highest N of `rtmin+N`.

@@ -10,7 +10,6 @@
 
 use super::names::{self, RlimitUnit};
 use super::{Resolver, codes, lower::expand_or_report};
-use crate::model::OwnerQualifier;
 use crate::parse::ast::{self, Condition, KeyedBody, RuleKind, Word};
 use crate::source::Span;
 
@@ -25,6 +24,15 @@ impl Check<'_, '_> {
     fn error(&mut self, span: Span, message: String, label: &str) {
         self.failed = true;
         self.resolver.error(codes::RULE, "bad-rule", span, self.chain, message, label);
+    }
+
+    /// Expands a word that is a pattern, and checks its syntax.
+    fn expand_pattern(&mut self, word: &Word) -> String {
+        let text = self.expand(word);
+        if !super::lower::check_pattern(self.resolver, word, &text, self.chain) {
+            self.failed = true;
+        }
+        text
     }
 
     fn expand(&mut self, word: &Word) -> String {
@@ -55,8 +63,8 @@ pub(crate) fn check_rule(resolver: &mut Resolver<'_>, rule: &ast::Rule, chain: &
         RuleKind::Mount(body) | RuleKind::Remount(body) | RuleKind::Umount(body) => mount(&mut check, rule.kind.keyword(), body),
         RuleKind::PivotRoot(body) => pivot_root(&mut check, body),
         RuleKind::Mqueue(body) => mqueue(&mut check, body),
-        RuleKind::Unix(body)
-        | RuleKind::Signal(body)
+        RuleKind::Unix(body) => unix(&mut check, body),
+        RuleKind::Signal(body)
         | RuleKind::Ptrace(body)
         | RuleKind::Dbus(body)
         | RuleKind::Userns(body)
@@ -70,14 +78,18 @@ pub(crate) fn check_rule(resolver: &mut Resolver<'_>, rule: &ast::Rule, chain: &
 /// sockets, dbus? no: upstream allows it on prefix rules but not on
 /// capability, change_profile, rlimit).
 fn check_owner(check: &mut Check<'_, '_>, rule: &ast::Rule) {
-    let Some((owner, span)) = rule.prefix.owner else {
+    let Some((_, span)) = rule.prefix.owner else {
         return;
     };
     let forbidden = matches!(
         rule.kind,
-        RuleKind::Capability(_) | RuleKind::ChangeProfile { .. } | RuleKind::Rlimit { .. }
+        RuleKind::Capability(_)
+            | RuleKind::ChangeProfile { .. }
+            | RuleKind::Rlimit { .. }
+            | RuleKind::Network(_)
+            | RuleKind::All
     );
-    if forbidden || owner == OwnerQualifier::Other && !matches!(rule.kind, RuleKind::File(_)) {
+    if forbidden {
         let message = format!("the owner qualifier is not allowed on {} rules", rule.kind.keyword());
         check.error(span, message, "not allowed here");
     }
@@ -242,14 +254,14 @@ fn check_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Conditi
             check.error(condition.key.span, format!("{kind} rules have no condition `{key}`"), "unknown condition");
             continue;
         }
-        if seen.contains(&key) {
+        if seen.contains(&key) && !(kind == "signal" && key == "set") {
             check.error(condition.key.span, format!("condition `{key}` given twice"), "repeated");
         }
         seen.push(key);
         if condition.op.as_deref() != Some("=") {
             check.error(condition.key.span, format!("only `=` is allowed in conditions of {kind} rules"), "here");
         }
-        let values: Vec<String> = condition.values.iter().map(|w| check.expand(w)).collect();
+        let values: Vec<String> = condition.values.iter().map(|w| check.expand_pattern(w)).collect();
         if kind == "signal" && key == "set" {
             for (value, word) in values.iter().zip(&condition.values) {
                 for signal in value.split(',').filter(|s| !s.is_empty()) {
@@ -318,42 +330,140 @@ fn check_dbus(check: &mut Check<'_, '_>, body: &KeyedBody) {
 fn network(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let perms = check_perms(check, "network", body);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
-    let words: Vec<&Word> = body.words.iter().collect();
-    if words.len() > 2 {
-        check.error(words[2].span, "a network rule takes a family and a type".into(), "unexpected");
+    let words: Vec<&str> = body.words.iter().map(|w| w.text.as_str()).collect();
+    if let Some(problem) = network_words_problem(&words) {
+        let span = body.words[0].span.to(body.words[words.len() - 1].span);
+        check.error(span, problem, "invalid network entry");
     }
-    if let Some(family) = words.first() {
-        let known = names::NETWORK_FAMILIES.contains(&family.text.as_str())
-            || names::SOCKET_TYPES.contains(&family.text.as_str())
-            || names::NETWORK_PROTOCOLS.contains(&family.text.as_str());
-        if !known {
-            check.error(family.span, format!("unknown network family `{}`", family.text), "unknown family");
-        }
-    }
-    if let Some(kind) = words.get(1) {
-        let known = names::SOCKET_TYPES.contains(&kind.text.as_str())
-            || names::NETWORK_PROTOCOLS.contains(&kind.text.as_str());
-        if !known {
-            check.error(kind.span, format!("unknown socket type `{}`", kind.text), "unknown type");
-        }
-    }
-    parts.extend(words.iter().map(|w| w.text.clone()));
+    parts.extend(words.iter().map(|w| w.to_string()));
+
     let (keys, peer_keys) = names::condition_keys("network");
     let has_conditions = !body.conditions.is_empty() || body.group.is_some();
-    if has_conditions {
-        let family = words.first().map(|w| w.text.as_str());
-        if !matches!(family, Some("inet" | "inet6")) {
-            let span = body.conditions.first().map_or(body.group.as_ref().map_or(Span::new(crate::source::FileId(0), 0, 0), |g| g.0.span), |c| c.key.span);
-            check.error(span, "only inet and inet6 network rules take conditions".into(), "here");
-        }
+    if has_conditions && !words.is_empty() && !network_words_allow_ip(&words) {
+        let span = body.words[0].span;
+        check.error(span, "only inet and inet6 network rules take ip conditions".into(), "here");
     }
-    parts.extend(check_conditions(check, "network", &body.conditions, keys));
+    let local: Vec<&str> = keys.iter().copied().chain(["interface"]).collect();
+    parts.extend(socket_conditions(check, "network", &body.conditions, &local));
     if let Some((key, conditions)) = &body.group {
         if key.text != "peer" {
             check.error(key.span, "network rules have only a `peer=(...)` group".into(), "unknown group");
         }
-        let inner = check_conditions(check, "network", conditions, peer_keys);
+        let inner = socket_conditions(check, "network", conditions, peer_keys);
         parts.push(format!("peer=({})", inner.join(" ")));
+        check_peer_perms(check, "network", body);
+    }
+    parts.join(" ")
+}
+
+/// Why `network FAMILY [TYPE [PROTOCOL]]` names no socket, if it does not.
+fn network_words_problem(words: &[&str]) -> Option<String> {
+    let family_ok = |w: &str| names::NETWORK_FAMILIES.contains(&w);
+    let type_ok = |w: &str| names::SOCKET_TYPES.contains(&w) && w != "dccp";
+    let protocol_ok = |w: &str| names::NETWORK_PROTOCOLS.contains(&w);
+    match words {
+        [] => None,
+        [one] if family_ok(one) || type_ok(one) || protocol_ok(one) => None,
+        [one] => Some(format!("unknown network family or type `{one}`")),
+        [family, kind] if family_ok(family) && type_ok(kind) => None,
+        ["inet", "tcp" | "udp" | "icmp"] | ["inet6", "tcp" | "udp"] => None,
+        [family, kind] => Some(format!("invalid network entry `{family} {kind}`")),
+        ["inet", "raw", "tcp" | "udp" | "icmp"] => None,
+        _ => Some(format!("invalid network entry `{}`", words.join(" "))),
+    }
+}
+
+/// Whether ip/port conditions fit the family named by `words`.
+fn network_words_allow_ip(words: &[&str]) -> bool {
+    match words.first() {
+        Some(&"inet") | Some(&"inet6") => true,
+        Some(first) => {
+            words.len() == 1
+                && (names::SOCKET_TYPES.contains(first) || names::NETWORK_PROTOCOLS.contains(first))
+        }
+        None => true,
+    }
+}
+
+/// Accesses that only make sense on a connected socket's peer.
+const PEER_ACCESSES: [&str; 10] = [
+    "send", "receive", "connect", "accept", "r", "w", "rw", "wr", "read", "write",
+];
+
+fn check_peer_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
+    for word in &body.perms {
+        if !PEER_ACCESSES.contains(&word.text.as_str()) {
+            let message = format!("{kind} access `{}` cannot be used with peer conditions", word.text);
+            check.error(word.span, message, "not a peer access");
+        }
+    }
+}
+
+/// Conditions of network and unix rules, with their value checks.
+fn socket_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Condition], allowed: &[&str]) -> Vec<String> {
+    let mut texts = Vec::new();
+    for condition in conditions {
+        let key = condition.key.text.as_str();
+        if !allowed.contains(&key) {
+            let message = match key {
+                "label" if kind == "unix" => "unix `label` is only valid inside `peer=(...)`".into(),
+                "protocol" if kind == "unix" => "unix `protocol` condition is not supported".into(),
+                _ => format!("{kind} rules have no condition `{key}` here"),
+            };
+            check.error(condition.key.span, message, "invalid condition");
+            continue;
+        }
+        let op_ok = condition.op.as_deref() == Some("=") || (key == "label" && condition.op.as_deref() == Some(":="));
+        if !op_ok {
+            check.error(condition.key.span, format!("operator not allowed in `{key}`"), "here");
+        }
+        if condition.values.len() != 1 || condition.list {
+            check.error(condition.key.span, format!("`{key}` takes a single value"), "here");
+        }
+        let values: Vec<String> = condition.values.iter().map(|w| check.expand_pattern(w)).collect();
+        for (value, word) in values.iter().zip(&condition.values) {
+            if let Some(problem) = socket_value_problem(kind, key, value) {
+                check.error(word.span, problem, "invalid value");
+            }
+        }
+        texts.push(condition_text(condition, &values));
+    }
+    texts
+}
+
+fn socket_value_problem(kind: &str, key: &str, value: &str) -> Option<String> {
+    let ok = match (kind, key) {
+        ("network", "ip") => value == "none" || value.parse::<std::net::IpAddr>().is_ok(),
+        ("network", "port") => port_ok(value),
+        ("unix", "addr") => value.starts_with('@') || value == "none" || value == "auto",
+        ("unix", "type") => names::SOCKET_TYPES.contains(&value),
+        _ => true,
+    };
+    (!ok).then(|| format!("invalid {kind} {key} `{value}`"))
+}
+
+fn port_ok(value: &str) -> bool {
+    let number = |text: &str| !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) && text.parse::<u16>().is_ok();
+    match value.split_once('-') {
+        Some((from, to)) => number(from) && number(to) && from.parse::<u16>().ok() <= to.parse::<u16>().ok(),
+        None => number(value),
+    }
+}
+
+fn unix(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
+    let perms = check_perms(check, "unix", body);
+    let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
+    for word in &body.words {
+        check.error(word.span, format!("unexpected `{}` in a unix rule", word.text), "unexpected");
+    }
+    parts.extend(socket_conditions(check, "unix", &body.conditions, &["type", "addr"]));
+    if let Some((key, conditions)) = &body.group {
+        if key.text != "peer" {
+            check.error(key.span, "unix rules have only a `peer=(...)` group".into(), "unknown group");
+        }
+        let inner = socket_conditions(check, "unix", conditions, &["addr", "label"]);
+        parts.push(format!("peer=({})", inner.join(" ")));
+        check_peer_perms(check, "unix", body);
     }
     parts.join(" ")
 }
