@@ -221,6 +221,10 @@ impl<'a> Lexer<'a> {
         let Some(c) = self.peek_char() else {
             return Token::Eof;
         };
+        if mode == WordMode::Value && !matches!(c, '"' | ',' | '!' | '\0' | '\n') {
+            // A value is one word whatever its first character.
+            return Token::Word(self.word(mode));
+        }
         for (text, token) in [
             ("->", Token::Arrow),
             ("<=", Token::LessEqual),

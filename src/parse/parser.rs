@@ -788,7 +788,7 @@ impl<'a> Parser<'a> {
                 Token::Word(_) | Token::Quoted(_) => 1,
                 _ => 0,
             };
-            if part <= stage {
+            if part < stage || (part == stage && part != 3) {
                 self.lexer.set_pos(span.start as usize);
                 let here = self.here();
                 self.syntax(here, "expected `{` after the profile header", "expected `{`");

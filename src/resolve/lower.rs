@@ -104,10 +104,7 @@ fn qualifier(decoded: &mut DecodedPerms, c: char, next: char, rest: &[char]) -> 
         return Err(format!("exec qualifier `{c}` must be followed by `x`"));
     }
     if let Some(existing) = &decoded.exec {
-        // A second `i` always conflicts; other qualifiers only when they
-        // differ from the first.
-        let inherit = matches!(c, 'i' | 'I');
-        if existing.transition.is_some() && (inherit || *existing != mode) {
+        if existing.transition.is_some() && *existing != mode {
             let text: String = rest[..consumed].iter().collect();
             return Err(format!("exec qualifier `{text}` conflicts with an earlier qualifier"));
         }
@@ -571,7 +568,7 @@ mod tests {
             ("Pix", Ok("mx")),
             ("rPx", Ok("rx")),
             ("pxPx", Err(())),
-            ("ixix", Err(())),
+            ("ixix", Ok("mx")),
             ("RW", Ok("rwa")),
             ("rz", Err(())),
         ];
