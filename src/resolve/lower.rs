@@ -268,8 +268,9 @@ fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Spa
 /// A name `:ns:name` must name a profile after its namespace.
 fn check_namespace(resolver: &mut Resolver<'_>, name: &ast::Word, chain: &[Span]) {
     let Some(rest) = name.text.strip_prefix(':') else { return };
-    let profile = rest.split_once(':').map(|(_, profile)| profile);
-    if profile.is_none_or(|p| p.trim_start_matches("//").is_empty()) {
+    let parts = rest.split_once(':');
+    let empty = |text: &str| text.trim_start_matches("//").is_empty();
+    if parts.is_none_or(|(namespace, profile)| namespace.is_empty() || empty(profile)) {
         let message = format!("`{}` names a namespace but no profile", name.text);
         resolver.error(codes::PROFILE, "bad-profile", name.span, chain, message, "no profile name");
     }
@@ -370,6 +371,11 @@ fn lower_rule(resolver: &mut Resolver<'_>, scoped: &ScopedRule, profile: &mut mo
         include_chain: chain.clone(),
     };
     match &rule.kind {
+        RuleKind::FileAll if qualifiers.decision == Decision::Deny => {
+            // `file,` carries `ix`, and a deny rule may not name an exec mode.
+            let message = "`deny file,` is invalid: `file,` implies the exec mode `ix`".to_string();
+            resolver.error(codes::FILE_RULE, "bad-file-rule", rule.span, chain, message, "in this rule");
+        }
         RuleKind::FileAll => profile.file_rules.push(file_all(origin, qualifiers)),
         RuleKind::File(node) => {
             if let Some(file_rule) = lower_file_rule(resolver, node, rule, qualifiers, origin) {

@@ -454,7 +454,7 @@ impl<'o> Resolver<'o> {
     fn check_top_level_name(&mut self, profile: &ast::Profile, chain: &[Span]) {
         let name = &profile.name.text;
         let keyword = profile.keyword != ast::ProfileKeyword::None;
-        let ok = name.starts_with('/') || name.starts_with(':') || name.starts_with("@{") || keyword;
+        let ok = name.starts_with('/') || name.starts_with(':') || keyword;
         if !ok {
             let message = format!("profile name `{name}` must begin with `/`, a namespace, or the keyword `profile`");
             self.error(codes::PROFILE, "bad-profile", profile.name.span, chain, message, "bad name");

@@ -377,6 +377,7 @@ fn network_words_problem(words: &[&str]) -> Option<String> {
 fn network_words_allow_ip(words: &[&str]) -> bool {
     match words.first() {
         Some(&"inet") | Some(&"inet6") => true,
+        Some(first) if names::NETWORK_FAMILIES.contains(first) => false,
         Some(first) => {
             words.len() == 1
                 && (names::SOCKET_TYPES.contains(first) || names::NETWORK_PROTOCOLS.contains(first))
@@ -402,8 +403,13 @@ fn check_peer_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
 /// Conditions of network and unix rules, with their value checks.
 fn socket_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Condition], allowed: &[&str]) -> Vec<String> {
     let mut texts = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
     for condition in conditions {
         let key = condition.key.text.as_str();
+        if seen.contains(&key) {
+            check.error(condition.key.span, format!("condition `{key}` given twice"), "repeated");
+        }
+        seen.push(key);
         if !allowed.contains(&key) {
             let message = match key {
                 "label" if kind == "unix" => "unix `label` is only valid inside `peer=(...)`".into(),
@@ -520,6 +526,49 @@ const MOUNT_OPTIONS: [&str; 62] = [
     "lazytime", "nolazytime", "user", "nouser", "B", "R",
 ];
 
+/// Mount options and their opposites (the first of each pair sets a flag,
+/// the second clears it).
+const OPPOSITE_OPTIONS: [(&str, &str); 15] = [
+    ("ro", "rw"),
+    ("nosuid", "suid"),
+    ("nodev", "dev"),
+    ("noexec", "exec"),
+    ("sync", "async"),
+    ("mand", "nomand"),
+    ("nosymfollow", "symfollow"),
+    ("noatime", "atime"),
+    ("nodiratime", "diratime"),
+    ("acl", "noacl"),
+    ("relatime", "norelatime"),
+    ("iversion", "noiversion"),
+    ("strictatime", "nostrictatime"),
+    ("lazytime", "nolazytime"),
+    ("nouser", "user"),
+];
+
+/// Propagation types: these rules change a mount point's type.
+const PROPAGATION_OPTIONS: [&str; 16] = [
+    "unbindable", "make-unbindable", "runbindable", "make-runbindable", "private",
+    "make-private", "rprivate", "make-rprivate", "slave", "make-slave", "rslave", "make-rslave",
+    "shared", "make-shared", "rshared", "make-rshared",
+];
+
+/// Two options of one `options=(...)` that contradict each other.
+fn conflicting_options(values: &[String]) -> Option<(String, String)> {
+    let canonical = |value: &str| -> String {
+        match value {
+            "r" | "read-only" => "ro".into(),
+            "w" => "rw".into(),
+            other => other.into(),
+        }
+    };
+    let values: Vec<String> = values.iter().map(|v| canonical(v)).collect();
+    OPPOSITE_OPTIONS
+        .iter()
+        .find(|(a, b)| values.iter().any(|v| v == a) && values.iter().any(|v| v == b))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+}
+
 /// mount, remount and umount rules.
 fn mount(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
     let mut parts = Vec::new();
@@ -549,6 +598,19 @@ fn mount(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
     if let Some((key, _)) = &body.group {
         check.error(key.span, format!("{kind} rules have no `{}=(...)` group", key.text), "unexpected");
     }
+    let propagation = body.conditions.iter().any(|c| {
+        c.key.text.starts_with("option")
+            && c.op.as_deref() == Some("=")
+            && c.values.iter().any(|v| {
+                PROPAGATION_OPTIONS.contains(&v.text.as_str()) || v.text == "remount"
+            })
+    });
+    let has_target = body.arrow.as_ref().is_some_and(|a| a.target.is_some());
+    if propagation && !body.words.is_empty() && has_target {
+        let message =
+            "a propagation type or remount rule cannot name both a source and a mount point".into();
+        check.error(body.words[0].span, message, "source here");
+    }
     parts.join(" ")
 }
 
@@ -569,10 +631,14 @@ fn mount_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Conditi
         let values: Vec<String> = condition.values.iter().map(|w| check.expand(w)).collect();
         if key.starts_with("option") {
             for (value, word) in values.iter().zip(&condition.values) {
-                for option in value.split(',').filter(|o| !o.is_empty()) {
-                    if !MOUNT_OPTIONS.contains(&option) {
-                        check.error(word.span, format!("unknown mount option `{option}`"), "unknown option");
-                    }
+                if !MOUNT_OPTIONS.contains(&value.as_str()) {
+                    check.error(word.span, format!("unknown mount option `{value}`"), "unknown option");
+                }
+            }
+            if condition.op.as_deref() == Some("=") {
+                if let Some((a, b)) = conflicting_options(&values) {
+                    let message = format!("mount options `{a}` and `{b}` conflict");
+                    check.error(condition.key.span, message, "conflicting options");
                 }
             }
         }
