@@ -354,13 +354,13 @@ impl<'o> Resolver<'o> {
         match located {
             include::Located::Found(path) if path.is_dir() => self.include_dir(&path, include, &inner, cache, target),
             include::Located::Found(path) => self.include_file(&path, include, &inner, cache, target),
+            include::Located::Missing(_) if include.if_exists => {
+                log::debug!("optional include `{name}` not found");
+            }
             include::Located::Missing(_) if include.magic && name.starts_with("tunables/") => {
                 log::info!("`{name}` not found; using the embedded default tunables");
                 let tree = self.embedded_tunables();
                 self.walk(&tree.items, &inner, cache, target);
-            }
-            include::Located::Missing(_) if include.if_exists => {
-                log::debug!("optional include `{name}` not found");
             }
             include::Located::Missing(tried) => self.missing_include(include, &scope.chain, &tried),
         }
