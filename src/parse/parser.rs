@@ -14,7 +14,7 @@ use crate::model::{Decision, OwnerQualifier};
 use crate::source::{FileId, Span};
 
 /// The deepest nesting of blocks or parenthesised expressions accepted.
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 32;
 
 /// After this many errors in one file the parser stops reading it.
 pub const MAX_ERRORS: usize = 200;

@@ -36,6 +36,21 @@ pub use include::{IGNORED_SUFFIXES, SYSTEM_DIR, is_ignored_entry};
 /// The deepest chain of nested includes accepted (upstream's limit).
 pub const MAX_INCLUDE_DEPTH: usize = 100;
 
+/// The deepest nesting of includes, profiles, blocks and conditionals
+/// across files, which bounds the resolver's recursion.
+pub const MAX_NESTING: usize = 128;
+
+/// The span of an item that nests further, or `None` for a plain item.
+fn nesting_span(item: &Item) -> Option<Span> {
+    match item {
+        Item::Include(include) => Some(include.span),
+        Item::Profile(profile) => Some(profile.span),
+        Item::PrefixBlock(block) => Some(block.span),
+        Item::Conditional(conditional) => Some(conditional.span),
+        _ => None,
+    }
+}
+
 /// The largest file read, in bytes.
 pub const MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
 
@@ -116,6 +131,7 @@ pub fn load(input: Input, options: &ResolveOptions) -> Resolved {
         let scope = Scope {
             chain: Vec::new(),
             block: None,
+            depth: 0,
         };
         resolver.walk(&tree.items, &scope, &mut cache, Target::Preamble(&mut collected));
         profiles = collected
@@ -167,6 +183,8 @@ impl Target<'_> {
 struct Scope<'a> {
     chain: Vec<Span>,
     block: Option<&'a ast::Prefix>,
+    /// Nesting of includes, profiles, blocks and conditionals so far.
+    depth: usize,
 }
 
 pub(crate) struct Resolver<'o> {
@@ -178,6 +196,9 @@ pub(crate) struct Resolver<'o> {
     parsed: HashMap<PathBuf, (FileId, Rc<ast::File>)>,
     embedded: Option<(FileId, Rc<ast::File>)>,
     used_embedded: bool,
+    /// Set by `decode` for the file about to be added: where its first
+    /// invalid UTF-8 byte was.
+    bad_utf8_at: Option<usize>,
 }
 
 const EMBEDDED_TUNABLES: &str = include_str!("tunables.apparmor");
@@ -195,6 +216,7 @@ impl<'o> Resolver<'o> {
             parsed: HashMap::new(),
             embedded: None,
             used_embedded: false,
+            bad_utf8_at: None,
         }
     }
 
@@ -251,17 +273,26 @@ impl<'o> Resolver<'o> {
         match String::from_utf8(bytes) {
             Ok(text) => text,
             Err(error) => {
+                // The text before the first bad byte survives the lossy
+                // conversion unchanged, so the offset is still right.
                 let valid = error.utf8_error().valid_up_to();
-                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-                let message = format!("`{}` is not UTF-8 text (bad byte at offset {valid})", path.display());
-                self.report(Diagnostic::error(crate::parse::codes::NOT_TEXT, "not-text", message));
-                text
+                log::debug!("{} is not UTF-8 from byte {valid}", path.display());
+                self.bad_utf8_at = Some(valid);
+                String::from_utf8_lossy(error.as_bytes()).into_owned()
             }
         }
     }
 
     fn add_and_parse(&mut self, name: String, path: Option<PathBuf>, text: String, chain: &[Span]) -> (FileId, Rc<ast::File>) {
         let file = self.sources.add(SourceFile::new(name, path.clone(), text));
+        if let Some(offset) = self.bad_utf8_at.take() {
+            let message = format!("file is not UTF-8 text (bad byte at offset {offset})");
+            let span = Span::new(file, offset, offset + 1);
+            let diagnostic = Diagnostic::error(crate::parse::codes::NOT_TEXT, "not-text", message)
+                .with_primary(span, "not UTF-8")
+                .with_include_chain(chain.to_vec());
+            self.report(diagnostic);
+        }
         let (tree, diagnostics) = crate::parse::parse_file(file, &self.sources.get(file).text);
         for diagnostic in diagnostics {
             self.report(diagnostic.with_include_chain(chain.to_vec()));
@@ -304,6 +335,13 @@ impl<'o> Resolver<'o> {
     }
 
     fn walk_item(&mut self, item: &Item, scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, target: Target<'_>) {
+        if scope.depth >= MAX_NESTING {
+            if let Some(span) = nesting_span(item) {
+                let message = format!("includes and blocks nested deeper than {MAX_NESTING} levels");
+                self.error(codes::INCLUDE_TOO_DEEP, "nesting-too-deep", span, &scope.chain, message, "too deep");
+                return;
+            }
+        }
         let in_profile = matches!(target, Target::Profile(_));
         match item {
             Item::Abi(abi) => {
@@ -350,7 +388,11 @@ impl<'o> Resolver<'o> {
         let located = include::locate(&name, include.magic, &self.search_dirs, self.options.base_dir.as_deref());
         let mut chain = scope.chain.clone();
         chain.push(include.span);
-        let inner = Scope { chain, block: scope.block };
+        let inner = Scope {
+            chain,
+            block: scope.block,
+            depth: scope.depth + 1,
+        };
         match located {
             include::Located::Found(path) if path.is_dir() => self.include_dir(&path, include, &inner, cache, target),
             include::Located::Found(path) => self.include_file(&path, include, &inner, cache, target),
@@ -434,6 +476,7 @@ impl<'o> Resolver<'o> {
         let inner = Scope {
             chain: scope.chain.clone(),
             block: None,
+            depth: scope.depth + 1,
         };
         self.walk(&profile.items, &inner, &mut cache, Target::Profile(&mut collected));
         match target {
@@ -473,6 +516,7 @@ impl<'o> Resolver<'o> {
         let inner = Scope {
             chain: scope.chain.clone(),
             block: Some(&merged),
+            depth: scope.depth + 1,
         };
         self.walk(&block.items, &inner, cache, target);
     }
@@ -498,10 +542,15 @@ impl<'o> Resolver<'o> {
         let Some(value) = self.evaluate(&conditional.condition, &scope.chain) else {
             return;
         };
+        let inner = Scope {
+            chain: scope.chain.clone(),
+            block: scope.block,
+            depth: scope.depth + 1,
+        };
         if value {
-            self.walk(&conditional.then_items, scope, cache, target);
+            self.walk(&conditional.then_items, &inner, cache, target);
         } else if let Some(items) = &conditional.else_items {
-            self.walk(items, scope, cache, target);
+            self.walk(items, &inner, cache, target);
         }
     }
 
