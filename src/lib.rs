@@ -16,6 +16,6 @@
 
 pub mod diagnostic;
 pub mod model;
-pub mod source;
 pub mod parse;
 pub mod resolve;
+pub mod source;

@@ -38,7 +38,9 @@ fn find_tests(dir: &Path, out: &mut Vec<PathBuf>) {
         }
     }
     for path in &entries {
-        let hidden = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
         if path.is_dir() && !hidden {
             find_tests(path, out);
         }
@@ -101,7 +103,10 @@ fn corpus_agrees_with_exresult() {
         eprintln!("NOTICE: shared corpus not found; skipping the corpus test");
         return;
     };
-    let tst = shared.join("corpus/tst").canonicalize().expect("tst folder");
+    let tst = shared
+        .join("corpus/tst")
+        .canonicalize()
+        .expect("tst folder");
     let simple = tst.join("simple_tests");
     let options = ResolveOptions {
         include_dirs: vec![simple.clone()],
@@ -114,14 +119,22 @@ fn corpus_agrees_with_exresult() {
     let mut folders: BTreeMap<String, Tally> = BTreeMap::new();
     let mut total = Tally::default();
     for path in &files {
-        let Some(case) = read_case(path) else { continue };
+        let Some(case) = read_case(path) else {
+            continue;
+        };
         if case.disabled {
             continue;
         }
         // Upstream's parser gives the opposite of EXRESULT on TODO cases.
         let upstream_passes = case.expect_pass != case.todo;
         let name = path.strip_prefix(&simple).unwrap().display().to_string();
-        let resolved = load(Input::Text { name: name.clone(), text: case.text }, &options);
+        let resolved = load(
+            Input::Text {
+                name: name.clone(),
+                text: case.text,
+            },
+            &options,
+        );
         let agree = resolved.has_errors() != upstream_passes;
         let folder = name.split('/').next().unwrap_or("").to_string();
         for tally in [folders.entry(folder).or_default(), &mut total] {
@@ -136,7 +149,9 @@ fn corpus_agrees_with_exresult() {
                 let first = resolved.diagnostics.iter().find(|d| d.is_error());
                 let why = first.map_or(String::new(), |d| d.message.clone());
                 let expected = if upstream_passes { "PASS" } else { "FAIL" };
-                tally.mismatches.push(format!("{name}: expected {expected} {why}"));
+                tally
+                    .mismatches
+                    .push(format!("{name}: expected {expected} {why}"));
             }
         }
     }
@@ -162,7 +177,18 @@ fn corpus_agrees_with_exresult() {
         total.fail_total,
         fail * 100.0
     );
-    assert!(total.pass_total + total.fail_total > 100, "corpus looks empty");
-    assert!(pass >= 0.97, "agreement on PASS cases {:.1}% < 97%", pass * 100.0);
-    assert!(fail >= 0.90, "agreement on FAIL cases {:.1}% < 90%", fail * 100.0);
+    assert!(
+        total.pass_total + total.fail_total > 100,
+        "corpus looks empty"
+    );
+    assert!(
+        pass >= 0.97,
+        "agreement on PASS cases {:.1}% < 97%",
+        pass * 100.0
+    );
+    assert!(
+        fail >= 0.90,
+        "agreement on FAIL cases {:.1}% < 90%",
+        fail * 100.0
+    );
 }

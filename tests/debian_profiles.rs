@@ -36,14 +36,22 @@ fn installed_profiles_have_no_errors() {
     let mut failures = Vec::new();
     for path in &files {
         let resolved = load(Input::Path(path.clone()), &options);
-        assert!(!resolved.used_embedded_tunables, "{}: tunables not found", path.display());
+        assert!(
+            !resolved.used_embedded_tunables,
+            "{}: tunables not found",
+            path.display()
+        );
         for diagnostic in resolved.diagnostics.iter().filter(|d| d.is_error()) {
             let place = diagnostic.primary.as_ref().map_or(String::new(), |label| {
                 let file = resolved.sources.get(label.span.file);
                 let at = file.line_col(label.span.start);
                 format!("{}:{}:{}", file.name, at.line, at.column)
             });
-            failures.push(format!("{}: {place}: {}", path.display(), diagnostic.message));
+            failures.push(format!(
+                "{}: {place}: {}",
+                path.display(),
+                diagnostic.message
+            ));
         }
         println!("{}: {} profiles", path.display(), resolved.profiles.len());
     }

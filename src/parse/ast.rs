@@ -307,7 +307,11 @@ pub enum Expr {
     /// `$NAME` or `${NAME}`.
     Boolean(String, Span),
     /// `defined @{NAME}` or `defined $NAME`; the flag says which sigil.
-    Defined { name: String, set: bool, span: Span },
+    Defined {
+        name: String,
+        set: bool,
+        span: Span,
+    },
     /// A literal such as `true`, `false` or another word.
     Literal(Word),
     Not(Box<Expr>),

@@ -402,10 +402,19 @@ mod tests {
     #[test]
     fn rule_words_keep_commas_inside_alternations() {
         let cases: [(&str, Vec<Token>); 5] = [
-            ("/a/{b,c} r,", vec![word("/a/{b,c}"), word("r"), Token::Comma]),
+            (
+                "/a/{b,c} r,",
+                vec![word("/a/{b,c}"), word("r"), Token::Comma],
+            ),
             ("/a r, # c\n", vec![word("/a"), word("r"), Token::Comma]),
-            ("peer = x", vec![word("peer"), Token::Assign("=".into()), word("x")]),
-            ("/a\\ b -> \"q #\"", vec![word("/a\\ b"), Token::Arrow, Token::Quoted("q #".into())]),
+            (
+                "peer = x",
+                vec![word("peer"), Token::Assign("=".into()), word("x")],
+            ),
+            (
+                "/a\\ b -> \"q #\"",
+                vec![word("/a\\ b"), Token::Arrow, Token::Quoted("q #".into())],
+            ),
             ("/a#b", vec![word("/a#b")]),
         ];
         for (text, expected) in cases {
@@ -415,7 +424,12 @@ mod tests {
 
     #[test]
     fn list_words_end_at_commas_and_parens() {
-        let expected = vec![word("send"), Token::Comma, word("receive"), Token::CloseParen];
+        let expected = vec![
+            word("send"),
+            Token::Comma,
+            word("receive"),
+            Token::CloseParen,
+        ];
         assert_eq!(tokens("send,receive)", WordMode::List), expected);
     }
 

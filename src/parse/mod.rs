@@ -76,7 +76,10 @@ mod tests {
             ("signal (send) set=(hup, term) peer=foo,", "signal"),
             ("ptrace tracedby peer=/usr/bin/gdb,", "ptrace"),
             ("dbus send bus=session path=/org/a member={A,B},", "dbus"),
-            ("mount fstype=ext4 options=(ro, nosuid) /dev/a -> /mnt/,", "mount"),
+            (
+                "mount fstype=ext4 options=(ro, nosuid) /dev/a -> /mnt/,",
+                "mount",
+            ),
             ("umount /mnt/,", "umount"),
             ("pivot_root oldroot=/old/ /new/ -> child,", "pivot_root"),
             ("change_profile -> foo,", "change_profile"),
@@ -96,8 +99,12 @@ mod tests {
     fn prefixes_are_read_in_order() {
         let (file, diagnostics) = parse("/p {\n priority=-3 audit deny owner /a w,\n}\n");
         assert!(diagnostics.is_empty(), "{diagnostics:?}");
-        let Item::Profile(profile) = &file.items[0] else { panic!() };
-        let Item::Rule(rule) = &profile.items[0] else { panic!() };
+        let Item::Profile(profile) = &file.items[0] else {
+            panic!()
+        };
+        let Item::Rule(rule) = &profile.items[0] else {
+            panic!()
+        };
         assert!(rule.prefix.audit.is_some());
         assert_eq!(rule.prefix.priority.as_ref().unwrap().0.text, "-3");
         assert!(matches!(rule.kind, RuleKind::File(_)));
@@ -120,7 +127,9 @@ mod tests {
         let text = "/p {\n  /a rw qq,\n  capability chown,\n  /b,\n}\n";
         let (file, diagnostics) = parse(text);
         assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
-        let Item::Profile(profile) = &file.items[0] else { panic!() };
+        let Item::Profile(profile) = &file.items[0] else {
+            panic!()
+        };
         assert!(!profile.items.is_empty());
     }
 

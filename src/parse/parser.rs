@@ -103,7 +103,11 @@ impl<'a> Parser<'a> {
             match self.lexer.peek_char() {
                 None | Some('}') => return,
                 Some('\n') | Some(',') => {
-                    self.lexer.eat(if self.lexer.rest().starts_with(',') { "," } else { "\n" });
+                    self.lexer.eat(if self.lexer.rest().starts_with(',') {
+                        ","
+                    } else {
+                        "\n"
+                    });
                     return;
                 }
                 Some('#') if !self.lexer.at_hash_include() => return self.lexer.skip_line(),
@@ -134,9 +138,13 @@ impl<'a> Parser<'a> {
                 (None, Some(open)) => {
                     let eof = self.here();
                     self.error(
-                        syntax_error(eof, "unexpected end of file: unclosed `{`", "file ends here")
-                            .with_secondary(open, "block opened here")
-                            .with_help("add the missing `}`"),
+                        syntax_error(
+                            eof,
+                            "unexpected end of file: unclosed `{`",
+                            "file ends here",
+                        )
+                        .with_secondary(open, "block opened here")
+                        .with_help("add the missing `}`"),
                     );
                     return items;
                 }
@@ -237,7 +245,9 @@ impl<'a> Parser<'a> {
         let next = self.lexer.rest()[id.len()..].chars().next();
         match next {
             None => Some(id),
-            Some(c) if c.is_whitespace() || matches!(c, ',' | '(' | '#' | '"' | '{' | '=' | '<') => {
+            Some(c)
+                if c.is_whitespace() || matches!(c, ',' | '(' | '#' | '"' | '{' | '=' | '<') =>
+            {
                 Some(id)
             }
             _ => None,
@@ -246,8 +256,7 @@ impl<'a> Parser<'a> {
 
     fn at_word_keyword(&self, keyword: &str) -> bool {
         let rest = self.lexer.rest();
-        rest.starts_with(keyword)
-            && rest[keyword.len()..].starts_with(|c: char| c == ' ' || c == '\t')
+        rest.starts_with(keyword) && rest[keyword.len()..].starts_with([' ', '\t'])
     }
 
     fn include(&mut self, start: usize) -> Option<Item> {
@@ -267,7 +276,11 @@ impl<'a> Parser<'a> {
         }
         let Some((name, magic, name_span)) = self.lexer.include_name() else {
             let span = self.here();
-            self.syntax(span, "expected a file name after `include`", "expected `<name>`");
+            self.syntax(
+                span,
+                "expected a file name after `include`",
+                "expected `<name>`",
+            );
             self.recover();
             return None;
         };
@@ -288,7 +301,11 @@ impl<'a> Parser<'a> {
         self.lexer.eat_keyword("abi");
         let Some((name, magic, name_span)) = self.lexer.include_name() else {
             let span = self.here();
-            self.syntax(span, "expected a file name after `abi`", "expected `<name>`");
+            self.syntax(
+                span,
+                "expected a file name after `abi`",
+                "expected `<name>`",
+            );
             self.recover();
             return None;
         };
@@ -372,7 +389,9 @@ impl<'a> Parser<'a> {
             return false;
         }
         probe.skip_blanks();
-        ["=", "+=", "?=", ":="].iter().any(|op| probe.rest().starts_with(op))
+        ["=", "+=", "?=", ":="]
+            .iter()
+            .any(|op| probe.rest().starts_with(op))
     }
 
     fn assign_op(&mut self) -> Option<AssignOp> {
@@ -419,7 +438,11 @@ impl<'a> Parser<'a> {
         }
         if values.is_empty() {
             let span = self.span(start);
-            self.syntax(span, format!("no value given to `@{{{name}}}`"), "missing value");
+            self.syntax(
+                span,
+                format!("no value given to `@{{{name}}}`"),
+                "missing value",
+            );
         }
         Some(Item::Variable(VariableAssignment {
             span: self.span(start),
@@ -458,13 +481,21 @@ impl<'a> Parser<'a> {
     fn boolean(&mut self, start: usize) -> Option<Item> {
         let Some(name) = variable_name(&mut self.lexer, '$') else {
             let span = self.here();
-            self.syntax(span, "expected a boolean variable name after `$`", "bad name");
+            self.syntax(
+                span,
+                "expected a boolean variable name after `$`",
+                "bad name",
+            );
             self.recover();
             return None;
         };
         let Some(op) = self.assign_op() else {
             let span = self.here();
-            self.syntax(span, "expected `=` after a boolean variable", "expected `=`");
+            self.syntax(
+                span,
+                "expected `=` after a boolean variable",
+                "expected `=`",
+            );
             self.recover();
             return None;
         };
@@ -472,7 +503,11 @@ impl<'a> Parser<'a> {
         self.lexer.skip_blanks();
         if self.lexer.peek_char() == Some(',') {
             let span = self.here();
-            self.syntax(span, "variable assignments do not take a trailing comma", "remove this");
+            self.syntax(
+                span,
+                "variable assignments do not take a trailing comma",
+                "remove this",
+            );
             self.lexer.skip_line();
         }
         Some(Item::Boolean(BooleanAssignment {
@@ -657,7 +692,9 @@ impl<'a> Parser<'a> {
         }
         let rest = self.lexer.rest();
         let len = rest
-            .find(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '{' | '=' | '!' | '<' | '>'))
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '(' | ')' | '{' | '=' | '!' | '<' | '>')
+            })
             .unwrap_or(rest.len());
         if len == 0 {
             self.expr_error(start)?;
@@ -707,7 +744,11 @@ impl<'a> Parser<'a> {
             }
             let span = self.span(start);
             if last_rank.is_some_and(|last| last >= rank) {
-                self.syntax(span, format!("`{word}` is out of place in the rule prefix"), "out of order");
+                self.syntax(
+                    span,
+                    format!("`{word}` is out of place in the rule prefix"),
+                    "out of order",
+                );
             }
             last_rank = Some(rank);
             match word {
@@ -735,7 +776,11 @@ impl<'a> Parser<'a> {
                 Some((word, self.span(start)))
             }
             _ => {
-                self.syntax(value_span, "expected `priority=NUMBER`", "expected a number");
+                self.syntax(
+                    value_span,
+                    "expected `priority=NUMBER`",
+                    "expected a number",
+                );
                 None
             }
         }
@@ -791,7 +836,11 @@ impl<'a> Parser<'a> {
             if part < stage || (part == stage && part != 3) {
                 self.lexer.set_pos(span.start as usize);
                 let here = self.here();
-                self.syntax(here, "expected `{` after the profile header", "expected `{`");
+                self.syntax(
+                    here,
+                    "expected `{` after the profile header",
+                    "expected `{`",
+                );
                 self.recover();
                 return None;
             }
@@ -825,7 +874,11 @@ impl<'a> Parser<'a> {
         let (token, _) = self.lexer.token(WordMode::Rule);
         let (paren, paren_span) = self.lexer.token(WordMode::Rule);
         if token != Token::Assign("=".into()) || paren != Token::OpenParen {
-            self.syntax(paren_span, format!("expected `{key}=(...)`"), "expected `=(`");
+            self.syntax(
+                paren_span,
+                format!("expected `{key}=(...)`"),
+                "expected `=(`",
+            );
             self.recover();
             return None;
         }
@@ -956,7 +1009,11 @@ impl<'a> Parser<'a> {
         self.lexer.set_pos(span.start as usize);
         let here = self.here();
         let found = describe(self.lexer.rest());
-        self.syntax(here, format!("expected {expected}, found {found}"), "unexpected here");
+        self.syntax(
+            here,
+            format!("expected {expected}, found {found}"),
+            "unexpected here",
+        );
         self.recover();
         None
     }
@@ -1179,7 +1236,8 @@ impl<'a> Parser<'a> {
         let mark = self.lexer.pos();
         self.lexer.skip_blanks();
         let rest = self.lexer.rest();
-        let is_assign = (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(":=");
+        let is_assign =
+            (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(":=");
         let is_in = rest.starts_with("in") && {
             let mut probe = Lexer::new(self.file, &rest[2..]);
             probe.skip_blanks();
@@ -1501,4 +1559,3 @@ fn describe(rest: &str) -> String {
         }
     }
 }
-

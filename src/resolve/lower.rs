@@ -9,8 +9,8 @@
 
 use std::collections::HashMap;
 
-use super::variables::SetVariable;
 use super::pattern::pattern_problem;
+use super::variables::SetVariable;
 use super::{Collected, Resolver, ScopedRule, codes, validate};
 use crate::model::{self, Decision, ExecMode, ExecTransition, FilePerms, OwnerQualifier};
 use crate::parse::ast::{self, ExecSafety, RuleKind};
@@ -37,7 +37,9 @@ pub fn decode_perms(word: &str) -> Result<DecodedPerms, String> {
         let consumed = match c {
             'r' | 'R' => add(&mut decoded, FilePerms::READ),
             'w' | 'W' => {
-                if decoded.perms.contains(FilePerms::APPEND) && !decoded.perms.contains(FilePerms::WRITE) {
+                if decoded.perms.contains(FilePerms::APPEND)
+                    && !decoded.perms.contains(FilePerms::WRITE)
+                {
                     return Err("`a` and `w` permissions exclude each other".into());
                 }
                 add(&mut decoded, FilePerms::WRITE.union(FilePerms::APPEND))
@@ -58,7 +60,9 @@ pub fn decode_perms(word: &str) -> Result<DecodedPerms, String> {
                 }
                 1
             }
-            'i' | 'I' | 'u' | 'U' | 'p' | 'P' | 'c' | 'C' => qualifier(&mut decoded, c, next, &chars[index..])?,
+            'i' | 'I' | 'u' | 'U' | 'p' | 'P' | 'c' | 'C' => {
+                qualifier(&mut decoded, c, next, &chars[index..])?
+            }
             _ => return Err(format!("unknown permission `{c}`")),
         };
         index += consumed;
@@ -81,7 +85,12 @@ fn bare_exec() -> ExecMode {
 }
 
 /// An exec qualifier starting at `rest[0]`; returns the letters consumed.
-fn qualifier(decoded: &mut DecodedPerms, c: char, next: char, rest: &[char]) -> Result<usize, String> {
+fn qualifier(
+    decoded: &mut DecodedPerms,
+    c: char,
+    next: char,
+    rest: &[char],
+) -> Result<usize, String> {
     let (mode, consumed) = match c {
         'i' | 'I' => (exec_mode(ExecTransition::Inherit, false, None), 2),
         'u' => (exec_mode(ExecTransition::Unconfined, false, None), 2),
@@ -94,8 +103,14 @@ fn qualifier(decoded: &mut DecodedPerms, c: char, next: char, rest: &[char]) -> 
             };
             let scrub = c.is_ascii_uppercase();
             match next.to_ascii_lowercase() {
-                'i' => (exec_mode(transition, scrub, Some(ExecTransition::Inherit)), 3),
-                'u' => (exec_mode(transition, scrub, Some(ExecTransition::Unconfined)), 3),
+                'i' => (
+                    exec_mode(transition, scrub, Some(ExecTransition::Inherit)),
+                    3,
+                ),
+                'u' => (
+                    exec_mode(transition, scrub, Some(ExecTransition::Unconfined)),
+                    3,
+                ),
                 _ => (exec_mode(transition, scrub, None), 2),
             }
         }
@@ -103,14 +118,19 @@ fn qualifier(decoded: &mut DecodedPerms, c: char, next: char, rest: &[char]) -> 
     if rest.len() < consumed || !rest[consumed - 1].eq_ignore_ascii_case(&'x') {
         return Err(format!("exec qualifier `{c}` must be followed by `x`"));
     }
-    if let Some(existing) = &decoded.exec {
-        if existing.transition.is_some() && *existing != mode {
-            let text: String = rest[..consumed].iter().collect();
-            return Err(format!("exec qualifier `{text}` conflicts with an earlier qualifier"));
-        }
+    if let Some(existing) = &decoded.exec
+        && existing.transition.is_some()
+        && *existing != mode
+    {
+        let text: String = rest[..consumed].iter().collect();
+        return Err(format!(
+            "exec qualifier `{text}` conflicts with an earlier qualifier"
+        ));
     }
     decoded.perms = decoded.perms.union(FilePerms::EXEC);
-    if matches!(mode.transition, Some(ExecTransition::Inherit)) || mode.fallback == Some(ExecTransition::Inherit) {
+    if matches!(mode.transition, Some(ExecTransition::Inherit))
+        || mode.fallback == Some(ExecTransition::Inherit)
+    {
         // `ix`, `pix` and `cix` also grant mmap (see ORACLE-NOTES).
         decoded.perms = decoded.perms.union(FilePerms::MMAP);
     }
@@ -118,7 +138,11 @@ fn qualifier(decoded: &mut DecodedPerms, c: char, next: char, rest: &[char]) -> 
     Ok(consumed)
 }
 
-fn exec_mode(transition: ExecTransition, scrub: bool, fallback: Option<ExecTransition>) -> ExecMode {
+fn exec_mode(
+    transition: ExecTransition,
+    scrub: bool,
+    fallback: Option<ExecTransition>,
+) -> ExecMode {
     ExecMode {
         transition: Some(transition),
         scrub,
@@ -128,7 +152,11 @@ fn exec_mode(transition: ExecTransition, scrub: bool, fallback: Option<ExecTrans
 }
 
 /// Lowers one collected profile and its children.
-pub(crate) fn lower_profile(resolver: &mut Resolver<'_>, collected: &Collected, parent: Option<&str>) -> model::Profile {
+pub(crate) fn lower_profile(
+    resolver: &mut Resolver<'_>,
+    collected: &Collected,
+    parent: Option<&str>,
+) -> model::Profile {
     let header = &collected.header;
     let chain = &collected.chain;
     let name = expand_or_report(resolver, &header.name, chain);
@@ -174,7 +202,11 @@ const PROFILE_VARIABLES: [&str; 3] = ["profile_name", "attach_path", "exec_path"
 
 /// Defines `@{profile_name}`, `@{attach_path}` and `@{exec_path}` for the
 /// rules of one profile; returns the definitions they replace.
-fn set_profile_variables(resolver: &mut Resolver<'_>, name: &str, attachment: Option<&str>) -> Vec<(String, Option<SetVariable>)> {
+fn set_profile_variables(
+    resolver: &mut Resolver<'_>,
+    name: &str,
+    attachment: Option<&str>,
+) -> Vec<(String, Option<SetVariable>)> {
     let span = Span::new(crate::source::FileId(0), 0, 0);
     let mut saved = Vec::new();
     for variable in PROFILE_VARIABLES {
@@ -189,7 +221,10 @@ fn set_profile_variables(resolver: &mut Resolver<'_>, name: &str, attachment: Op
         let previous = resolver.symbols.sets.remove(variable);
         saved.push((variable.to_string(), previous));
         if let Some(value) = value {
-            let set = SetVariable { values: vec![value], span };
+            let set = SetVariable {
+                values: vec![value],
+                span,
+            };
             resolver.symbols.sets.insert(variable.to_string(), set);
         }
     }
@@ -223,12 +258,27 @@ fn escape_pattern(name: &str) -> String {
     out
 }
 
-fn lower_attachment(resolver: &mut Resolver<'_>, header: &ast::Profile, name: &str, chain: &[Span]) -> Option<String> {
+fn lower_attachment(
+    resolver: &mut Resolver<'_>,
+    header: &ast::Profile,
+    name: &str,
+    chain: &[Span],
+) -> Option<String> {
     match &header.attachment {
         Some(word) => {
             if !(word.text.starts_with('/') || word.text.starts_with("@{")) {
-                let message = format!("profile attachment `{}` must begin with `/` or a variable", word.text);
-                resolver.error(codes::PROFILE, "bad-profile", word.span, chain, message, "bad attachment");
+                let message = format!(
+                    "profile attachment `{}` must begin with `/` or a variable",
+                    word.text
+                );
+                resolver.error(
+                    codes::PROFILE,
+                    "bad-profile",
+                    word.span,
+                    chain,
+                    message,
+                    "bad attachment",
+                );
             }
             let attachment = expand_or_report(resolver, word, chain);
             check_pattern(resolver, word, &attachment, chain);
@@ -244,35 +294,70 @@ fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Spa
     for identity in &header.identities {
         if !identity.text.starts_with('/') && identity.text.contains(' ') {
             let message = format!("space not allowed in identity `{}`", identity.text);
-            resolver.error(codes::PROFILE, "bad-profile", identity.span, chain, message, "here");
+            resolver.error(
+                codes::PROFILE,
+                "bad-profile",
+                identity.span,
+                chain,
+                message,
+                "here",
+            );
         }
     }
     for flag in &header.flags {
-        let Some((key, value)) = flag.text.split_once('=') else { continue };
+        let Some((key, value)) = flag.text.split_once('=') else {
+            continue;
+        };
         if key.starts_with("attach_disconnected.") {
-            let word = ast::Word { text: value.to_string(), ..flag.clone() };
+            let word = ast::Word {
+                text: value.to_string(),
+                ..flag.clone()
+            };
             let path = expand_or_report(resolver, &word, chain);
             if !path.starts_with('/') {
                 let message = format!("`{key}` must be a path beginning with `/`, not `{path}`");
-                resolver.error(codes::PROFILE, "bad-flag", flag.span, chain, message, "not a path");
+                resolver.error(
+                    codes::PROFILE,
+                    "bad-flag",
+                    flag.span,
+                    chain,
+                    message,
+                    "not a path",
+                );
             }
         }
     }
     if header.keyword == ast::ProfileKeyword::Hat && !header.xattrs.is_empty() {
         let message = "a hat cannot have `xattrs`".to_string();
-        resolver.error(codes::PROFILE, "bad-profile", header.name.span, chain, message, "hat here");
+        resolver.error(
+            codes::PROFILE,
+            "bad-profile",
+            header.name.span,
+            chain,
+            message,
+            "hat here",
+        );
     }
     validate::check_flags(resolver, &header.flags, chain);
 }
 
 /// A name `:ns:name` must name a profile after its namespace.
 fn check_namespace(resolver: &mut Resolver<'_>, name: &ast::Word, chain: &[Span]) {
-    let Some(rest) = name.text.strip_prefix(':') else { return };
+    let Some(rest) = name.text.strip_prefix(':') else {
+        return;
+    };
     let parts = rest.split_once(':');
     let empty = |text: &str| text.trim_start_matches("//").is_empty();
     if parts.is_none_or(|(namespace, profile)| namespace.is_empty() || empty(profile)) {
         let message = format!("`{}` names a namespace but no profile", name.text);
-        resolver.error(codes::PROFILE, "bad-profile", name.span, chain, message, "no profile name");
+        resolver.error(
+            codes::PROFILE,
+            "bad-profile",
+            name.span,
+            chain,
+            message,
+            "no profile name",
+        );
     }
 }
 
@@ -282,10 +367,11 @@ pub(crate) fn check_duplicates(resolver: &mut Resolver<'_>, profiles: &[model::P
     for profile in profiles {
         if let Some(first) = seen.get(profile.name.as_str()) {
             let message = format!("profile `{}` is defined twice", profile.name);
-            let diagnostic = crate::diagnostic::Diagnostic::error(codes::PROFILE, "duplicate-profile", message)
-                .with_primary(profile.origin.span, "defined again here")
-                .with_secondary(first.origin.span, "first defined here")
-                .with_include_chain(profile.origin.include_chain.clone());
+            let diagnostic =
+                crate::diagnostic::Diagnostic::error(codes::PROFILE, "duplicate-profile", message)
+                    .with_primary(profile.origin.span, "defined again here")
+                    .with_secondary(first.origin.span, "first defined here")
+                    .with_include_chain(profile.origin.include_chain.clone());
             resolver.report(diagnostic);
         } else {
             seen.insert(&profile.name, profile);
@@ -297,19 +383,32 @@ pub(crate) fn check_duplicates(resolver: &mut Resolver<'_>, profiles: &[model::P
 /// `unsafe` (upstream merges them and rejects the conflict).
 fn check_change_profile_conflicts(resolver: &mut Resolver<'_>, profile: &model::Profile) {
     let mut seen: HashMap<String, (bool, Span)> = HashMap::new();
-    for rule in profile.other_rules.iter().filter(|r| r.kind == "change_profile") {
+    for rule in profile
+        .other_rules
+        .iter()
+        .filter(|r| r.kind == "change_profile")
+    {
         let unsafe_mode = rule.body.starts_with("unsafe ");
-        let key = rule.body.trim_start_matches("unsafe ").trim_start_matches("safe ").to_string();
+        let key = rule
+            .body
+            .trim_start_matches("unsafe ")
+            .trim_start_matches("safe ")
+            .to_string();
         if !key.starts_with('/') && !key.starts_with("@{") {
             continue;
         }
         match seen.get(&key) {
             Some((other, span)) if *other != unsafe_mode => {
-                let message = "change_profile rules conflict on `unsafe` for the same exec path".to_string();
-                let diagnostic = crate::diagnostic::Diagnostic::error(codes::EXEC_CONFLICT, "conflicting-exec", message)
-                    .with_primary(rule.origin.span, "this rule")
-                    .with_secondary(*span, "conflicts with this one")
-                    .with_include_chain(rule.origin.include_chain.clone());
+                let message =
+                    "change_profile rules conflict on `unsafe` for the same exec path".to_string();
+                let diagnostic = crate::diagnostic::Diagnostic::error(
+                    codes::EXEC_CONFLICT,
+                    "conflicting-exec",
+                    message,
+                )
+                .with_primary(rule.origin.span, "this rule")
+                .with_secondary(*span, "conflicts with this one")
+                .with_include_chain(rule.origin.include_chain.clone());
                 resolver.report(diagnostic);
                 return;
             }
@@ -322,18 +421,33 @@ fn check_change_profile_conflicts(resolver: &mut Resolver<'_>, profile: &model::
 }
 
 /// Expands the variables of a word; on error reports it and returns the text.
-pub(crate) fn expand_or_report(resolver: &mut Resolver<'_>, word: &ast::Word, chain: &[Span]) -> String {
+pub(crate) fn expand_or_report(
+    resolver: &mut Resolver<'_>,
+    word: &ast::Word,
+    chain: &[Span],
+) -> String {
     match resolver.symbols.expand_pattern(&word.text) {
         Ok(text) => text,
         Err(error) => {
-            resolver.error(codes::VARIABLE, "bad-variable", word.span, chain, error.message(), "used here");
+            resolver.error(
+                codes::VARIABLE,
+                "bad-variable",
+                word.span,
+                chain,
+                error.message(),
+                "used here",
+            );
             word.text.clone()
         }
     }
 }
 
 /// The qualifiers of a rule, checking the priority's range.
-fn qualifiers(resolver: &mut Resolver<'_>, prefix: &ast::Prefix, chain: &[Span]) -> model::Qualifiers {
+fn qualifiers(
+    resolver: &mut Resolver<'_>,
+    prefix: &ast::Prefix,
+    chain: &[Span],
+) -> model::Qualifiers {
     let mut qualifiers = model::Qualifiers::default();
     if let Some((decision, _)) = prefix.decision {
         qualifiers.decision = decision;
@@ -351,11 +465,25 @@ fn qualifiers(resolver: &mut Resolver<'_>, prefix: &ast::Prefix, chain: &[Span])
                     PRIORITY_RANGE.start(),
                     PRIORITY_RANGE.end()
                 );
-                resolver.error(codes::PREFIX, "bad-prefix", *span, chain, message, "out of range");
+                resolver.error(
+                    codes::PREFIX,
+                    "bad-prefix",
+                    *span,
+                    chain,
+                    message,
+                    "out of range",
+                );
             }
             Err(_) => {
                 let message = format!("invalid priority `{}`", word.text);
-                resolver.error(codes::PREFIX, "bad-prefix", *span, chain, message, "not a number");
+                resolver.error(
+                    codes::PREFIX,
+                    "bad-prefix",
+                    *span,
+                    chain,
+                    message,
+                    "not a number",
+                );
             }
         }
     }
@@ -374,7 +502,14 @@ fn lower_rule(resolver: &mut Resolver<'_>, scoped: &ScopedRule, profile: &mut mo
         RuleKind::FileAll if qualifiers.decision == Decision::Deny => {
             // `file,` carries `ix`, and a deny rule may not name an exec mode.
             let message = "`deny file,` is invalid: `file,` implies the exec mode `ix`".to_string();
-            resolver.error(codes::FILE_RULE, "bad-file-rule", rule.span, chain, message, "in this rule");
+            resolver.error(
+                codes::FILE_RULE,
+                "bad-file-rule",
+                rule.span,
+                chain,
+                message,
+                "in this rule",
+            );
         }
         RuleKind::FileAll => profile.file_rules.push(file_all(origin, qualifiers)),
         RuleKind::File(node) => {
@@ -436,7 +571,14 @@ fn lower_file_rule(
     let mut decoded = match decode_perms(&node.perms.text) {
         Ok(decoded) => decoded,
         Err(message) => {
-            resolver.error(codes::FILE_RULE, "bad-permissions", node.perms.span, &chain, message, "here");
+            resolver.error(
+                codes::FILE_RULE,
+                "bad-permissions",
+                node.perms.span,
+                &chain,
+                message,
+                "here",
+            );
             return None;
         }
     };
@@ -444,10 +586,20 @@ fn lower_file_rule(
     check_path(resolver, &node.path, &pattern, &chain);
     let problem = file_rule_problem(node, &decoded, qualifiers.decision);
     if let Some(message) = problem {
-        resolver.error(codes::FILE_RULE, "bad-file-rule", rule.span, &chain, message, "in this rule");
+        resolver.error(
+            codes::FILE_RULE,
+            "bad-file-rule",
+            rule.span,
+            &chain,
+            message,
+            "in this rule",
+        );
         return None;
     }
-    let target = node.target.as_ref().map(|word| expand_or_report(resolver, word, &chain));
+    let target = node
+        .target
+        .as_ref()
+        .map(|word| expand_or_report(resolver, word, &chain));
     let mut link = None;
     match (&mut decoded.exec, target) {
         (Some(exec), Some(target)) => exec.target = Some(target),
@@ -470,10 +622,17 @@ fn lower_file_rule(
 }
 
 /// The reason a decoded file rule is invalid, as upstream words it.
-fn file_rule_problem(node: &ast::FileRuleNode, decoded: &DecodedPerms, decision: Decision) -> Option<String> {
+fn file_rule_problem(
+    node: &ast::FileRuleNode,
+    decoded: &DecodedPerms,
+    decision: Decision,
+) -> Option<String> {
     let has_exec = decoded.perms.contains(FilePerms::EXEC);
     let has_link = decoded.perms.contains(FilePerms::LINK);
-    let qualified = decoded.exec.as_ref().is_some_and(|e| e.transition.is_some());
+    let qualified = decoded
+        .exec
+        .as_ref()
+        .is_some_and(|e| e.transition.is_some());
     if node.subset && !has_link {
         return Some("`subset` can only be used with link permissions".into());
     }
@@ -500,18 +659,37 @@ fn file_rule_problem(node: &ast::FileRuleNode, decoded: &DecodedPerms, decision:
 fn check_path(resolver: &mut Resolver<'_>, word: &ast::Word, pattern: &str, chain: &[Span]) {
     if !(pattern.starts_with('/') || pattern.starts_with('{') || pattern.starts_with("@{")) {
         let message = format!("path `{}` must begin with `/` or a variable", word.text);
-        resolver.error(codes::FILE_RULE, "bad-file-rule", word.span, chain, message, "not absolute");
+        resolver.error(
+            codes::FILE_RULE,
+            "bad-file-rule",
+            word.span,
+            chain,
+            message,
+            "not absolute",
+        );
         return;
     }
     check_pattern(resolver, word, pattern, chain);
 }
 
 /// Reports a malformed pattern (after expansion) at the word it came from.
-pub(crate) fn check_pattern(resolver: &mut Resolver<'_>, word: &ast::Word, pattern: &str, chain: &[Span]) -> bool {
+pub(crate) fn check_pattern(
+    resolver: &mut Resolver<'_>,
+    word: &ast::Word,
+    pattern: &str,
+    chain: &[Span],
+) -> bool {
     match pattern_problem(pattern) {
         Some(problem) => {
             let message = format!("invalid pattern `{pattern}`: {problem}");
-            resolver.error(codes::PATTERN, "bad-pattern", word.span, chain, message, "in this pattern");
+            resolver.error(
+                codes::PATTERN,
+                "bad-pattern",
+                word.span,
+                chain,
+                message,
+                "in this pattern",
+            );
             false
         }
         None => true,
@@ -529,16 +707,28 @@ fn check_exec_conflicts(resolver: &mut Resolver<'_>, profile: &model::Profile) {
             continue;
         }
         for half in halves(rule.qualifiers.owner) {
-            let key = (rule.pattern.clone(), half, rule.qualifiers.audit, rule.qualifiers.priority);
+            let key = (
+                rule.pattern.clone(),
+                half,
+                rule.qualifiers.audit,
+                rule.qualifiers.priority,
+            );
             if let Some(previous) = seen.get(&key) {
-                if previous.exec.as_ref().map(|e| (e.transition, e.scrub, e.fallback, &e.target))
+                if previous
+                    .exec
+                    .as_ref()
+                    .map(|e| (e.transition, e.scrub, e.fallback, &e.target))
                     != Some((exec.transition, exec.scrub, exec.fallback, &exec.target))
                 {
                     let message = format!("conflicting exec modes for `{}`", rule.pattern);
-                    let diagnostic = crate::diagnostic::Diagnostic::error(codes::EXEC_CONFLICT, "conflicting-exec", message)
-                        .with_primary(rule.origin.span, "this exec mode")
-                        .with_secondary(previous.origin.span, "conflicts with this one")
-                        .with_include_chain(rule.origin.include_chain.clone());
+                    let diagnostic = crate::diagnostic::Diagnostic::error(
+                        codes::EXEC_CONFLICT,
+                        "conflicting-exec",
+                        message,
+                    )
+                    .with_primary(rule.origin.span, "this exec mode")
+                    .with_secondary(previous.origin.span, "conflicts with this one")
+                    .with_include_chain(rule.origin.include_chain.clone());
                     resolver.report(diagnostic);
                     return;
                 }
@@ -579,8 +769,14 @@ mod tests {
             ("rz", Err(())),
         ];
         for (word, expected) in cases {
-            let got = decode_perms(word).map(|d| d.perms.letters()).map_err(|_| ());
-            assert_eq!(got.as_deref(), expected.as_deref().map_err(|_| &()), "{word}");
+            let got = decode_perms(word)
+                .map(|d| d.perms.letters())
+                .map_err(|_| ());
+            assert_eq!(
+                got.as_deref(),
+                expected.as_deref().map_err(|_| &()),
+                "{word}"
+            );
         }
     }
 
@@ -588,13 +784,27 @@ mod tests {
     fn exec_qualifiers_decode() {
         let cases = [
             ("Px", ExecTransition::Profile, true, None),
-            ("cux", ExecTransition::Child, false, Some(ExecTransition::Unconfined)),
-            ("PUx", ExecTransition::Profile, true, Some(ExecTransition::Unconfined)),
+            (
+                "cux",
+                ExecTransition::Child,
+                false,
+                Some(ExecTransition::Unconfined),
+            ),
+            (
+                "PUx",
+                ExecTransition::Profile,
+                true,
+                Some(ExecTransition::Unconfined),
+            ),
             ("Ux", ExecTransition::Unconfined, true, None),
         ];
         for (word, transition, scrub, fallback) in cases {
             let exec = decode_perms(word).unwrap().exec.unwrap();
-            assert_eq!((exec.transition, exec.scrub, exec.fallback), (Some(transition), scrub, fallback), "{word}");
+            assert_eq!(
+                (exec.transition, exec.scrub, exec.fallback),
+                (Some(transition), scrub, fallback),
+                "{word}"
+            );
         }
     }
 }

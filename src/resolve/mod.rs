@@ -99,7 +99,10 @@ pub enum Input {
     Path(PathBuf),
     /// Text read from standard input, named `<stdin>`.
     Stdin(String),
-    Text { name: String, text: String },
+    Text {
+        name: String,
+        text: String,
+    },
 }
 
 /// The outcome of [`load`].
@@ -133,7 +136,12 @@ pub fn load(input: Input, options: &ResolveOptions) -> Resolved {
             block: None,
             depth: 0,
         };
-        resolver.walk(&tree.items, &scope, &mut cache, Target::Preamble(&mut collected));
+        resolver.walk(
+            &tree.items,
+            &scope,
+            &mut cache,
+            Target::Preamble(&mut collected),
+        );
         profiles = collected
             .iter()
             .map(|profile| lower::lower_profile(&mut resolver, profile, None))
@@ -225,7 +233,15 @@ impl<'o> Resolver<'o> {
     }
 
     /// Reports an error at `span`, with the include chain of its file.
-    pub fn error(&mut self, code: &'static str, name: &'static str, span: Span, chain: &[Span], message: String, label: &str) {
+    pub fn error(
+        &mut self,
+        code: &'static str,
+        name: &'static str,
+        span: Span,
+        chain: &[Span],
+        message: String,
+        label: &str,
+    ) {
         let diagnostic = Diagnostic::error(code, name, message)
             .with_primary(span, label)
             .with_include_chain(chain.to_vec());
@@ -249,7 +265,10 @@ impl<'o> Resolver<'o> {
     fn read_text(&mut self, path: &Path, at: Option<Span>, chain: &[Span]) -> Option<String> {
         let result = std::fs::metadata(path).and_then(|meta| {
             if meta.len() > MAX_FILE_SIZE {
-                let message = format!("file is {} bytes, more than the limit of {MAX_FILE_SIZE}", meta.len());
+                let message = format!(
+                    "file is {} bytes, more than the limit of {MAX_FILE_SIZE}",
+                    meta.len()
+                );
                 return Err(std::io::Error::other(message));
             }
             std::fs::read(path)
@@ -283,7 +302,13 @@ impl<'o> Resolver<'o> {
         }
     }
 
-    fn add_and_parse(&mut self, name: String, path: Option<PathBuf>, text: String, chain: &[Span]) -> (FileId, Rc<ast::File>) {
+    fn add_and_parse(
+        &mut self,
+        name: String,
+        path: Option<PathBuf>,
+        text: String,
+        chain: &[Span],
+    ) -> (FileId, Rc<ast::File>) {
         let file = self.sources.add(SourceFile::new(name, path.clone(), text));
         if let Some(offset) = self.bad_utf8_at.take() {
             let message = format!("file is not UTF-8 text (bad byte at offset {offset})");
@@ -312,7 +337,10 @@ impl<'o> Resolver<'o> {
         log::info!("reading {}", path.display());
         let text = self.read_text(path, Some(at), chain)?;
         let name = path.display().to_string();
-        Some(self.add_and_parse(name, Some(path.to_path_buf()), text, chain).1)
+        Some(
+            self.add_and_parse(name, Some(path.to_path_buf()), text, chain)
+                .1,
+        )
     }
 
     fn embedded_tunables(&mut self) -> Rc<ast::File> {
@@ -328,64 +356,136 @@ impl<'o> Resolver<'o> {
 
     // ---- walking items -----------------------------------------------------
 
-    fn walk(&mut self, items: &[Item], scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, mut target: Target<'_>) {
+    fn walk(
+        &mut self,
+        items: &[Item],
+        scope: &Scope<'_>,
+        cache: &mut HashSet<PathBuf>,
+        mut target: Target<'_>,
+    ) {
         for item in items {
             self.walk_item(item, scope, cache, target.reborrow());
         }
     }
 
-    fn walk_item(&mut self, item: &Item, scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, target: Target<'_>) {
-        if scope.depth >= MAX_NESTING {
-            if let Some(span) = nesting_span(item) {
-                let message = format!("includes and blocks nested deeper than {MAX_NESTING} levels");
-                self.error(codes::INCLUDE_TOO_DEEP, "nesting-too-deep", span, &scope.chain, message, "too deep");
-                return;
-            }
+    fn walk_item(
+        &mut self,
+        item: &Item,
+        scope: &Scope<'_>,
+        cache: &mut HashSet<PathBuf>,
+        target: Target<'_>,
+    ) {
+        if scope.depth >= MAX_NESTING
+            && let Some(span) = nesting_span(item)
+        {
+            let message = format!("includes and blocks nested deeper than {MAX_NESTING} levels");
+            let chain = &scope.chain;
+            self.error(
+                codes::INCLUDE_TOO_DEEP,
+                "nesting-too-deep",
+                span,
+                chain,
+                message,
+                "too deep",
+            );
+            return;
         }
         let in_profile = matches!(target, Target::Profile(_));
         match item {
             Item::Abi(abi) => {
                 if abi.path.text.is_empty() {
                     let message = "`abi` needs a file name".to_string();
-                    self.error(codes::MISPLACED, "bad-abi", abi.span, &scope.chain, message, "empty name");
+                    self.error(
+                        codes::MISPLACED,
+                        "bad-abi",
+                        abi.span,
+                        &scope.chain,
+                        message,
+                        "empty name",
+                    );
                 }
             }
             Item::Include(include) => self.include(include, scope, cache, target),
             Item::Variable(assignment) if !in_profile => self.assign_set(assignment, &scope.chain),
-            Item::Boolean(assignment) if !in_profile => self.assign_boolean(assignment, &scope.chain),
+            Item::Boolean(assignment) if !in_profile => {
+                self.assign_boolean(assignment, &scope.chain)
+            }
             Item::Alias(_) if !in_profile => {}
             Item::Profile(profile) => self.walk_profile(profile, scope, target),
             Item::Rule(rule) => match target {
                 Target::Profile(collected) => self.add_rule(rule, scope, collected),
-                Target::Preamble(_) => self.misplaced(rule.span, &scope.chain, "a rule outside of a profile"),
+                Target::Preamble(_) => {
+                    self.misplaced(rule.span, &scope.chain, "a rule outside of a profile")
+                }
             },
             Item::PrefixBlock(block) => match target {
                 Target::Profile(_) => self.walk_block(block, scope, cache, target),
-                Target::Preamble(_) => self.misplaced(block.span, &scope.chain, "a rule block outside of a profile"),
+                Target::Preamble(_) => self.misplaced(
+                    block.span,
+                    &scope.chain,
+                    "a rule block outside of a profile",
+                ),
             },
             Item::Conditional(conditional) => match target {
                 Target::Profile(_) => self.walk_conditional(conditional, scope, cache, target),
-                Target::Preamble(_) => self.misplaced(conditional.span, &scope.chain, "a conditional outside of a profile"),
+                Target::Preamble(_) => self.misplaced(
+                    conditional.span,
+                    &scope.chain,
+                    "a conditional outside of a profile",
+                ),
             },
-            Item::Variable(v) => self.misplaced(v.span, &scope.chain, "a variable assignment inside a profile"),
-            Item::Boolean(v) => self.misplaced(v.span, &scope.chain, "a variable assignment inside a profile"),
+            Item::Variable(v) => self.misplaced(
+                v.span,
+                &scope.chain,
+                "a variable assignment inside a profile",
+            ),
+            Item::Boolean(v) => self.misplaced(
+                v.span,
+                &scope.chain,
+                "a variable assignment inside a profile",
+            ),
             Item::Alias(a) => self.misplaced(a.span, &scope.chain, "an alias inside a profile"),
         }
     }
 
     fn misplaced(&mut self, span: Span, chain: &[Span], what: &str) {
         let message = format!("{what} is not allowed here");
-        self.error(codes::MISPLACED, "misplaced-statement", span, chain, message, "not allowed here");
+        self.error(
+            codes::MISPLACED,
+            "misplaced-statement",
+            span,
+            chain,
+            message,
+            "not allowed here",
+        );
     }
 
-    fn include(&mut self, include: &ast::Include, scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, target: Target<'_>) {
+    fn include(
+        &mut self,
+        include: &ast::Include,
+        scope: &Scope<'_>,
+        cache: &mut HashSet<PathBuf>,
+        target: Target<'_>,
+    ) {
         let name = include.path.text.clone();
         if scope.chain.len() >= MAX_INCLUDE_DEPTH {
             let message = format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels");
-            self.error(codes::INCLUDE_TOO_DEEP, "include-too-deep", include.span, &scope.chain, message, "too deep");
+            self.error(
+                codes::INCLUDE_TOO_DEEP,
+                "include-too-deep",
+                include.span,
+                &scope.chain,
+                message,
+                "too deep",
+            );
             return;
         }
-        let located = include::locate(&name, include.magic, &self.search_dirs, self.options.base_dir.as_deref());
+        let located = include::locate(
+            &name,
+            include.magic,
+            &self.search_dirs,
+            self.options.base_dir.as_deref(),
+        );
         let mut chain = scope.chain.clone();
         chain.push(include.span);
         let inner = Scope {
@@ -394,8 +494,12 @@ impl<'o> Resolver<'o> {
             depth: scope.depth + 1,
         };
         match located {
-            include::Located::Found(path) if path.is_dir() => self.include_dir(&path, include, &inner, cache, target),
-            include::Located::Found(path) => self.include_file(&path, include, &inner, cache, target),
+            include::Located::Found(path) if path.is_dir() => {
+                self.include_dir(&path, include, &inner, cache, target)
+            }
+            include::Located::Found(path) => {
+                self.include_file(&path, include, &inner, cache, target)
+            }
             include::Located::Missing(_) if include.if_exists => {
                 log::debug!("optional include `{name}` not found");
             }
@@ -420,15 +524,23 @@ impl<'o> Resolver<'o> {
         self.report(diagnostic);
     }
 
-    fn include_file(&mut self, path: &Path, include: &ast::Include, scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, target: Target<'_>) {
+    fn include_file(
+        &mut self,
+        path: &Path,
+        include: &ast::Include,
+        scope: &Scope<'_>,
+        cache: &mut HashSet<PathBuf>,
+        target: Target<'_>,
+    ) {
         if !cache.insert(path.to_path_buf()) {
             // Upstream's include cache: a file already read in this block
             // is skipped, which also ends include cycles.
             if self.is_on_chain(path, &scope.chain) {
                 let message = format!("`{}` includes itself", include.path.text);
-                let diagnostic = Diagnostic::warning(codes::INCLUDE_CYCLE, "include-cycle", message)
-                    .with_primary(include.span, "skipped: already being included")
-                    .with_include_chain(scope.chain[..scope.chain.len() - 1].to_vec());
+                let diagnostic =
+                    Diagnostic::warning(codes::INCLUDE_CYCLE, "include-cycle", message)
+                        .with_primary(include.span, "skipped: already being included")
+                        .with_include_chain(scope.chain[..scope.chain.len() - 1].to_vec());
                 self.report(diagnostic);
             }
             log::debug!("skipping repeated include of {}", path.display());
@@ -443,15 +555,31 @@ impl<'o> Resolver<'o> {
     /// True when `path` is the file of one of the include lines on `chain`
     /// (so including it again would be a cycle).
     fn is_on_chain(&self, path: &Path, chain: &[Span]) -> bool {
-        chain.iter().any(|span| self.sources.get(span.file).path.as_deref() == Some(path))
+        chain
+            .iter()
+            .any(|span| self.sources.get(span.file).path.as_deref() == Some(path))
     }
 
-    fn include_dir(&mut self, dir: &Path, include: &ast::Include, scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, mut target: Target<'_>) {
+    fn include_dir(
+        &mut self,
+        dir: &Path,
+        include: &ast::Include,
+        scope: &Scope<'_>,
+        cache: &mut HashSet<PathBuf>,
+        mut target: Target<'_>,
+    ) {
         let entries = match include::directory_entries(dir) {
             Ok(entries) => entries,
             Err(error) => {
                 let message = format!("cannot read directory `{}`: {error}", dir.display());
-                self.error(codes::IO, "io-error", include.span, &scope.chain, message, "included here");
+                self.error(
+                    codes::IO,
+                    "io-error",
+                    include.span,
+                    &scope.chain,
+                    message,
+                    "included here",
+                );
                 return;
             }
         };
@@ -478,7 +606,12 @@ impl<'o> Resolver<'o> {
             block: None,
             depth: scope.depth + 1,
         };
-        self.walk(&profile.items, &inner, &mut cache, Target::Profile(&mut collected));
+        self.walk(
+            &profile.items,
+            &inner,
+            &mut cache,
+            Target::Profile(&mut collected),
+        );
         match target {
             Target::Preamble(list) => {
                 self.check_top_level_name(profile, &scope.chain);
@@ -486,8 +619,16 @@ impl<'o> Resolver<'o> {
             }
             Target::Profile(parent) => {
                 if profile.keyword == ast::ProfileKeyword::None {
-                    let message = "a child profile needs the keyword `profile` or `hat`".to_string();
-                    self.error(codes::PROFILE, "bad-profile", profile.name.span, &scope.chain, message, "no keyword");
+                    let message =
+                        "a child profile needs the keyword `profile` or `hat`".to_string();
+                    self.error(
+                        codes::PROFILE,
+                        "bad-profile",
+                        profile.name.span,
+                        &scope.chain,
+                        message,
+                        "no keyword",
+                    );
                 }
                 parent.children.push(collected);
             }
@@ -499,18 +640,42 @@ impl<'o> Resolver<'o> {
         let keyword = profile.keyword != ast::ProfileKeyword::None;
         let ok = name.starts_with('/') || name.starts_with(':') || keyword;
         if !ok {
-            let message = format!("profile name `{name}` must begin with `/`, a namespace, or the keyword `profile`");
-            self.error(codes::PROFILE, "bad-profile", profile.name.span, chain, message, "bad name");
+            let message = format!(
+                "profile name `{name}` must begin with `/`, a namespace, or the keyword `profile`"
+            );
+            self.error(
+                codes::PROFILE,
+                "bad-profile",
+                profile.name.span,
+                chain,
+                message,
+                "bad name",
+            );
         }
     }
 
-    fn walk_block(&mut self, block: &ast::PrefixBlock, scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, target: Target<'_>) {
+    fn walk_block(
+        &mut self,
+        block: &ast::PrefixBlock,
+        scope: &Scope<'_>,
+        cache: &mut HashSet<PathBuf>,
+        target: Target<'_>,
+    ) {
         if let Some((_, span)) = &block.prefix.priority {
             let message = "priority is not allowed on rule blocks".to_string();
-            self.error(codes::PREFIX, "bad-prefix", *span, &scope.chain, message, "not allowed on a block");
+            self.error(
+                codes::PREFIX,
+                "bad-prefix",
+                *span,
+                &scope.chain,
+                message,
+                "not allowed on a block",
+            );
         }
         let merged = match scope.block {
-            Some(outer) => merge_prefix(outer, &block.prefix).unwrap_or_else(|| block.prefix.clone()),
+            Some(outer) => {
+                merge_prefix(outer, &block.prefix).unwrap_or_else(|| block.prefix.clone())
+            }
             None => block.prefix.clone(),
         };
         let inner = Scope {
@@ -528,7 +693,14 @@ impl<'o> Resolver<'o> {
                 Some(prefix) => rule.prefix = prefix,
                 None => {
                     let message = "the rule's prefix conflicts with its block's prefix".to_string();
-                    self.error(codes::PREFIX, "bad-prefix", rule.span, &scope.chain, message, "conflicting prefix");
+                    self.error(
+                        codes::PREFIX,
+                        "bad-prefix",
+                        rule.span,
+                        &scope.chain,
+                        message,
+                        "conflicting prefix",
+                    );
                 }
             }
         }
@@ -538,7 +710,13 @@ impl<'o> Resolver<'o> {
         });
     }
 
-    fn walk_conditional(&mut self, conditional: &ast::Conditional, scope: &Scope<'_>, cache: &mut HashSet<PathBuf>, target: Target<'_>) {
+    fn walk_conditional(
+        &mut self,
+        conditional: &ast::Conditional,
+        scope: &Scope<'_>,
+        cache: &mut HashSet<PathBuf>,
+        target: Target<'_>,
+    ) {
         let Some(value) = self.evaluate(&conditional.condition, &scope.chain) else {
             return;
         };
@@ -559,13 +737,22 @@ impl<'o> Resolver<'o> {
     fn assign_set(&mut self, assignment: &ast::VariableAssignment, chain: &[Span]) {
         let name = assignment.name.clone();
         let values: Vec<String> = assignment.values.iter().map(|w| w.text.clone()).collect();
-        let exists = self.symbols.sets.contains_key(&name) || self.symbols.booleans.contains_key(&name);
+        let exists =
+            self.symbols.sets.contains_key(&name) || self.symbols.booleans.contains_key(&name);
         match assignment.op {
             ast::AssignOp::Append => match self.symbols.sets.get_mut(&name) {
                 Some(variable) => variable.values.extend(values),
                 None => {
-                    let message = format!("`@{{{name}}}` gets values with `+=` but was never defined");
-                    self.error(codes::VARIABLE, "bad-variable", assignment.name_span, chain, message, "not defined");
+                    let message =
+                        format!("`@{{{name}}}` gets values with `+=` but was never defined");
+                    self.error(
+                        codes::VARIABLE,
+                        "bad-variable",
+                        assignment.name_span,
+                        chain,
+                        message,
+                        "not defined",
+                    );
                 }
             },
             ast::AssignOp::Define if exists => {
@@ -582,7 +769,10 @@ impl<'o> Resolver<'o> {
             ast::AssignOp::DefineIfUndefined if exists => {}
             _ => {
                 self.symbols.booleans.remove(&name);
-                let variable = SetVariable { values, span: assignment.name_span };
+                let variable = SetVariable {
+                    values,
+                    span: assignment.name_span,
+                };
                 self.symbols.sets.insert(name, variable);
             }
         }
@@ -590,7 +780,8 @@ impl<'o> Resolver<'o> {
 
     fn assign_boolean(&mut self, assignment: &ast::BooleanAssignment, chain: &[Span]) {
         let name = &assignment.name;
-        let exists = self.symbols.booleans.contains_key(name) || self.symbols.sets.contains_key(name);
+        let exists =
+            self.symbols.booleans.contains_key(name) || self.symbols.sets.contains_key(name);
         let problem = match assignment.op {
             ast::AssignOp::Append => Some("`+=` is not allowed with boolean variables"),
             ast::AssignOp::Define if exists => Some("boolean variable is already defined"),
@@ -598,7 +789,14 @@ impl<'o> Resolver<'o> {
         };
         if let Some(problem) = problem {
             let message = format!("{problem}: `${name}`");
-            self.error(codes::VARIABLE, "bad-variable", assignment.span, chain, message, "here");
+            self.error(
+                codes::VARIABLE,
+                "bad-variable",
+                assignment.span,
+                chain,
+                message,
+                "here",
+            );
             return;
         }
         let Some(value) = self.evaluate(&assignment.value, chain) else {
@@ -618,7 +816,14 @@ impl<'o> Resolver<'o> {
                 Some(value) => Some(*value),
                 None => {
                     let message = format!("boolean variable `${name}` is not defined");
-                    self.error(codes::CONDITIONAL, "bad-condition", *span, chain, message, "not defined");
+                    self.error(
+                        codes::CONDITIONAL,
+                        "bad-condition",
+                        *span,
+                        chain,
+                        message,
+                        "not defined",
+                    );
                     None
                 }
             },
@@ -632,7 +837,14 @@ impl<'o> Resolver<'o> {
                 "false" => Some(false),
                 _ => {
                     let message = format!("`{}` is not true or false", word.text);
-                    self.error(codes::CONDITIONAL, "bad-condition", word.span, chain, message, "not a boolean");
+                    self.error(
+                        codes::CONDITIONAL,
+                        "bad-condition",
+                        word.span,
+                        chain,
+                        message,
+                        "not a boolean",
+                    );
                     None
                 }
             },
@@ -651,11 +863,19 @@ impl<'o> Resolver<'o> {
         }
     }
 
-    fn compare(&mut self, left: &ast::Word, op: &str, right: &ast::Word, chain: &[Span]) -> Option<bool> {
+    fn compare(
+        &mut self,
+        left: &ast::Word,
+        op: &str,
+        right: &ast::Word,
+        chain: &[Span],
+    ) -> Option<bool> {
         let left_set = self.operand(left, chain)?;
         let right_set = self.operand(right, chain)?;
         let numbers = |set: &std::collections::BTreeSet<String>| -> Option<i64> {
-            (set.len() == 1).then(|| set.iter().next()?.parse().ok()).flatten()
+            (set.len() == 1)
+                .then(|| set.iter().next()?.parse().ok())
+                .flatten()
         };
         Some(match op {
             "==" => left_set == right_set,
@@ -666,14 +886,25 @@ impl<'o> Resolver<'o> {
                 (None, None) => compare_ordered(op, left_set, right_set),
                 _ => {
                     let message = "cannot compare a number with a set".to_string();
-                    self.error(codes::CONDITIONAL, "bad-condition", left.span, chain, message, "here");
+                    self.error(
+                        codes::CONDITIONAL,
+                        "bad-condition",
+                        left.span,
+                        chain,
+                        message,
+                        "here",
+                    );
                     return None;
                 }
             },
         })
     }
 
-    fn operand(&mut self, word: &ast::Word, chain: &[Span]) -> Option<std::collections::BTreeSet<String>> {
+    fn operand(
+        &mut self,
+        word: &ast::Word,
+        chain: &[Span],
+    ) -> Option<std::collections::BTreeSet<String>> {
         let text = &word.text;
         let Some(name) = text.strip_prefix("@{").and_then(|t| t.strip_suffix('}')) else {
             return Some([text.clone()].into_iter().collect());
@@ -681,7 +912,14 @@ impl<'o> Resolver<'o> {
         match self.symbols.expand_set(name) {
             Ok(set) => Some(set),
             Err(error) => {
-                self.error(codes::VARIABLE, "bad-variable", word.span, chain, error.message(), "here");
+                self.error(
+                    codes::VARIABLE,
+                    "bad-variable",
+                    word.span,
+                    chain,
+                    error.message(),
+                    "here",
+                );
                 None
             }
         }

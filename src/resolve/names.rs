@@ -98,7 +98,15 @@ pub const NETWORK_FAMILIES: [&str; 45] = [
 ];
 
 /// Socket type names (`network inet stream`).
-pub const SOCKET_TYPES: [&str; 7] = ["stream", "dgram", "raw", "rdm", "seqpacket", "dccp", "packet"];
+pub const SOCKET_TYPES: [&str; 7] = [
+    "stream",
+    "dgram",
+    "raw",
+    "rdm",
+    "seqpacket",
+    "dccp",
+    "packet",
+];
 
 /// Protocol names accepted where a type is expected (`network inet tcp`).
 pub const NETWORK_PROTOCOLS: [&str; 3] = ["tcp", "udp", "icmp"];
@@ -106,9 +114,8 @@ pub const NETWORK_PROTOCOLS: [&str; 3] = ["tcp", "udp", "icmp"];
 /// Signal names of `signal set=(...)`; `rtmin+N` is accepted separately.
 pub const SIGNALS: [&str; 35] = [
     "hup", "int", "quit", "ill", "trap", "abrt", "bus", "fpe", "kill", "usr1", "segv", "usr2",
-    "pipe", "alrm", "term", "stkflt", "chld", "cont", "stop", "stp", "tstp", "ttin", "ttou",
-    "urg", "xcpu", "xfsz", "vtalrm", "prof", "winch", "io", "poll", "pwr", "sys", "emt",
-    "exists",
+    "pipe", "alrm", "term", "stkflt", "chld", "cont", "stop", "stp", "tstp", "ttin", "ttou", "urg",
+    "xcpu", "xfsz", "vtalrm", "prof", "winch", "io", "poll", "pwr", "sys", "emt", "exists",
 ];
 
 /// The highest N of `rtmin+N`.
@@ -196,7 +203,16 @@ pub fn access_words(kind: &str) -> &'static [&'static str] {
             "getopt", "setopt", "send", "receive", "r", "w", "rw", "wr", "read", "write",
         ],
         "dbus" => &[
-            "send", "receive", "bind", "eavesdrop", "r", "w", "rw", "wr", "read", "write",
+            "send",
+            "receive",
+            "bind",
+            "eavesdrop",
+            "r",
+            "w",
+            "rw",
+            "wr",
+            "read",
+            "write",
         ],
         "signal" => &["send", "receive", "r", "w", "rw", "wr", "read", "write"],
         "ptrace" => &[
@@ -204,8 +220,7 @@ pub fn access_words(kind: &str) -> &'static [&'static str] {
         ],
         "userns" => &["create"],
         "mqueue" => &[
-            "create", "open", "delete", "getattr", "setattr", "read", "write", "r", "w", "rw",
-            "wr",
+            "create", "open", "delete", "getattr", "setattr", "read", "write", "r", "w", "rw", "wr",
         ],
         "io_uring" => &["override_creds", "sqpoll"],
         _ => &[],
@@ -221,7 +236,10 @@ pub fn condition_keys(kind: &str) -> (&'static [&'static str], &'static [&'stati
             &["type", "protocol", "addr", "label", "attr", "opt"],
             &["addr", "label"],
         ),
-        "dbus" => (&["bus", "name", "path", "interface", "member", "label"], &["name", "label"]),
+        "dbus" => (
+            &["bus", "name", "path", "interface", "member", "label"],
+            &["name", "label"],
+        ),
         "signal" => (&["set", "peer"], &[]),
         "ptrace" => (&["peer"], &[]),
         "mqueue" => (&["type", "label"], &[]),
@@ -248,7 +266,10 @@ pub fn rlimit_unit(name: &str) -> Option<RlimitUnit> {
     if name == RLIMIT_RTTIME {
         return Some(RlimitUnit::RealTime);
     }
-    RLIMITS.iter().find(|(n, _)| *n == name).map(|(_, unit)| *unit)
+    RLIMITS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, unit)| *unit)
 }
 
 #[cfg(test)]
@@ -260,7 +281,10 @@ mod tests {
         let set: HashSet<_> = names.iter().collect();
         assert_eq!(set.len(), names.len(), "duplicate in {names:?}");
         for name in names {
-            assert!(!name.is_empty() && name.chars().all(|c| !c.is_uppercase()), "{name}");
+            assert!(
+                !name.is_empty() && name.chars().all(|c| !c.is_uppercase()),
+                "{name}"
+            );
         }
     }
 

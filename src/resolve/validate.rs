@@ -23,7 +23,8 @@ struct Check<'r, 'o> {
 impl Check<'_, '_> {
     fn error(&mut self, span: Span, message: String, label: &str) {
         self.failed = true;
-        self.resolver.error(codes::RULE, "bad-rule", span, self.chain, message, label);
+        self.resolver
+            .error(codes::RULE, "bad-rule", span, self.chain, message, label);
     }
 
     /// Expands a word that is a pattern, and checks its syntax.
@@ -47,7 +48,11 @@ impl Check<'_, '_> {
 
 /// Checks a non-file rule; returns its normalised body, or `None` when it
 /// is invalid (after reporting why).
-pub(crate) fn check_rule(resolver: &mut Resolver<'_>, rule: &ast::Rule, chain: &[Span]) -> Option<String> {
+pub(crate) fn check_rule(
+    resolver: &mut Resolver<'_>,
+    rule: &ast::Rule,
+    chain: &[Span],
+) -> Option<String> {
     let mut check = Check {
         resolver,
         chain,
@@ -56,11 +61,17 @@ pub(crate) fn check_rule(resolver: &mut Resolver<'_>, rule: &ast::Rule, chain: &
     check_owner(&mut check, rule);
     let body = match &rule.kind {
         RuleKind::Capability(names) => capability(&mut check, names),
-        RuleKind::ChangeProfile { safety, exec, target } => change_profile(&mut check, rule.span, *safety, exec, target),
+        RuleKind::ChangeProfile {
+            safety,
+            exec,
+            target,
+        } => change_profile(&mut check, rule.span, *safety, exec, target),
         RuleKind::Rlimit { name, value, unit } => rlimit(&mut check, name, value, unit.as_ref()),
         RuleKind::All => String::new(),
         RuleKind::Network(body) => network(&mut check, body),
-        RuleKind::Mount(body) | RuleKind::Remount(body) | RuleKind::Umount(body) => mount(&mut check, rule.kind.keyword(), body),
+        RuleKind::Mount(body) | RuleKind::Remount(body) | RuleKind::Umount(body) => {
+            mount(&mut check, rule.kind.keyword(), body)
+        }
         RuleKind::PivotRoot(body) => pivot_root(&mut check, body),
         RuleKind::Mqueue(body) => mqueue(&mut check, body),
         RuleKind::Unix(body) => unix(&mut check, body),
@@ -90,11 +101,18 @@ fn check_owner(check: &mut Check<'_, '_>, rule: &ast::Rule) {
             | RuleKind::All
     );
     if forbidden {
-        let message = format!("the owner qualifier is not allowed on {} rules", rule.kind.keyword());
+        let message = format!(
+            "the owner qualifier is not allowed on {} rules",
+            rule.kind.keyword()
+        );
         check.error(span, message, "not allowed here");
     }
     if !rule.prefix.is_empty() && matches!(rule.kind, RuleKind::Rlimit { .. }) {
-        check.error(rule.span, "rlimit rules take no prefix".into(), "prefix here");
+        check.error(
+            rule.span,
+            "rlimit rules take no prefix".into(),
+            "prefix here",
+        );
     }
 }
 
@@ -103,7 +121,11 @@ fn capability(check: &mut Check<'_, '_>, names: &[Word]) -> String {
     for word in names {
         let name = check.expand(word);
         if !names::is_capability(&name) {
-            check.error(word.span, format!("unknown capability `{name}`"), "unknown capability");
+            check.error(
+                word.span,
+                format!("unknown capability `{name}`"),
+                "unknown capability",
+            );
         }
         sorted.push(name);
     }
@@ -131,7 +153,11 @@ fn change_profile(
     }
     if let Some(exec) = exec {
         if !(exec.text.starts_with('/') || exec.text.starts_with("@{")) {
-            check.error(exec.span, format!("exec path `{}` must begin with `/`", exec.text), "not absolute");
+            check.error(
+                exec.span,
+                format!("exec path `{}` must begin with `/`", exec.text),
+                "not absolute",
+            );
         }
         parts.push(check.expand(exec));
     }
@@ -144,14 +170,22 @@ fn change_profile(
 
 fn rlimit(check: &mut Check<'_, '_>, name: &Word, value: &Word, unit: Option<&Word>) -> String {
     let Some(kind) = names::rlimit_unit(&name.text) else {
-        check.error(name.span, format!("unknown rlimit `{}`", name.text), "unknown rlimit");
+        check.error(
+            name.span,
+            format!("unknown rlimit `{}`", name.text),
+            "unknown rlimit",
+        );
         return String::new();
     };
     let unit_text = unit.map(|w| w.text.as_str());
     if value.text != "infinity" {
         if let Err(message) = rlimit_value(kind, &value.text, unit_text) {
             let span = unit.map_or(value.span, |unit| value.span.to(unit.span));
-            check.error(span, format!("invalid value for rlimit `{}`: {message}", name.text), "bad value");
+            check.error(
+                span,
+                format!("invalid value for rlimit `{}`: {message}", name.text),
+                "bad value",
+            );
         }
     } else if unit.is_some() {
         check.error(value.span, "`infinity` takes no unit".into(), "unit here");
@@ -167,12 +201,16 @@ fn rlimit(check: &mut Check<'_, '_>, name: &Word, value: &Word, unit: Option<&Wo
 /// Checks an rlimit value as upstream: counts and nice values take no
 /// unit, sizes take `K`/`M`/`G` (with optional `B`), times take time units.
 fn rlimit_value(kind: RlimitUnit, value: &str, unit: Option<&str>) -> Result<(), String> {
-    let number: i64 = value.parse().map_err(|_| format!("`{value}` is not a number"))?;
+    let number: i64 = value
+        .parse()
+        .map_err(|_| format!("`{value}` is not a number"))?;
     match kind {
         RlimitUnit::Count if unit.is_some() => Err("this limit takes no unit".into()),
         RlimitUnit::Count if number < 0 => Err("the value must not be negative".into()),
         RlimitUnit::Nice if unit.is_some() => Err("nice takes no unit".into()),
-        RlimitUnit::Nice if !(-20..=19).contains(&number) => Err(format!("nice value {number} is outside -20..19")),
+        RlimitUnit::Nice if !(-20..=19).contains(&number) => {
+            Err(format!("nice value {number} is outside -20..19"))
+        }
         RlimitUnit::Size => match unit {
             _ if number < 0 => Err("the value must not be negative".into()),
             None | Some("K" | "KB" | "M" | "MB" | "G" | "GB") => Ok(()),
@@ -196,8 +234,14 @@ fn time_value(kind: RlimitUnit, number: i64, unit: Option<&str>) -> Result<(), S
     match unit {
         None => Ok(()),
         Some(unit) if larger.contains(&unit) => Ok(()),
-        Some(unit) if kind == RlimitUnit::RealTime && (micro.contains(&unit) || milli.contains(&unit)) => Ok(()),
-        Some(unit) if kind == RlimitUnit::CpuTime && (micro.contains(&unit) || milli.contains(&unit)) => {
+        Some(unit)
+            if kind == RlimitUnit::RealTime && (micro.contains(&unit) || milli.contains(&unit)) =>
+        {
+            Ok(())
+        }
+        Some(unit)
+            if kind == RlimitUnit::CpuTime && (micro.contains(&unit) || milli.contains(&unit)) =>
+        {
             Err("cpu limits below one second are not allowed".into())
         }
         Some(unit) => Err(format!("unknown time unit `{unit}`")),
@@ -237,7 +281,11 @@ fn check_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> Vec<S
     let mut perms = Vec::new();
     for word in &body.perms {
         if !allowed.contains(&word.text.as_str()) {
-            check.error(word.span, format!("`{}` is not an access of {kind} rules", word.text), "unknown access");
+            check.error(
+                word.span,
+                format!("`{}` is not an access of {kind} rules", word.text),
+                "unknown access",
+            );
         }
         perms.push(word.text.clone());
     }
@@ -245,34 +293,63 @@ fn check_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> Vec<S
 }
 
 /// Checks conditions against the allowed keys; returns their texts.
-fn check_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Condition], allowed: &[&str]) -> Vec<String> {
+fn check_conditions(
+    check: &mut Check<'_, '_>,
+    kind: &str,
+    conditions: &[Condition],
+    allowed: &[&str],
+) -> Vec<String> {
     let mut texts = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for condition in conditions {
         let key = condition.key.text.as_str();
         if !allowed.contains(&key) {
-            check.error(condition.key.span, format!("{kind} rules have no condition `{key}`"), "unknown condition");
+            check.error(
+                condition.key.span,
+                format!("{kind} rules have no condition `{key}`"),
+                "unknown condition",
+            );
             continue;
         }
         if seen.contains(&key) && !(kind == "signal" && key == "set") {
-            check.error(condition.key.span, format!("condition `{key}` given twice"), "repeated");
+            check.error(
+                condition.key.span,
+                format!("condition `{key}` given twice"),
+                "repeated",
+            );
         }
         seen.push(key);
         if condition.op.as_deref() != Some("=") {
-            check.error(condition.key.span, format!("only `=` is allowed in conditions of {kind} rules"), "here");
+            check.error(
+                condition.key.span,
+                format!("only `=` is allowed in conditions of {kind} rules"),
+                "here",
+            );
         }
-        let values: Vec<String> = condition.values.iter().map(|w| check.expand_pattern(w)).collect();
+        let values: Vec<String> = condition
+            .values
+            .iter()
+            .map(|w| check.expand_pattern(w))
+            .collect();
         if kind == "signal" && key == "set" {
             for (value, word) in values.iter().zip(&condition.values) {
                 for signal in value.split(',').filter(|s| !s.is_empty()) {
                     if !names::is_signal(signal) {
-                        check.error(word.span, format!("unknown signal `{signal}`"), "unknown signal");
+                        check.error(
+                            word.span,
+                            format!("unknown signal `{signal}`"),
+                            "unknown signal",
+                        );
                     }
                 }
             }
         }
         if values.len() > 1 && matches!(kind, "dbus" | "io_uring") {
-            check.error(condition.key.span, format!("condition `{key}` takes a single value"), "several values");
+            check.error(
+                condition.key.span,
+                format!("condition `{key}` takes a single value"),
+                "several values",
+            );
         }
         texts.push(condition_text(condition, &values));
     }
@@ -283,10 +360,18 @@ fn check_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Conditi
 fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
     let perms = check_perms(check, kind, body);
     for word in &body.words {
-        check.error(word.span, format!("unexpected `{}` in a {kind} rule", word.text), "unexpected");
+        check.error(
+            word.span,
+            format!("unexpected `{}` in a {kind} rule", word.text),
+            "unexpected",
+        );
     }
     if let Some(arrow) = &body.arrow {
-        check.error(arrow.span, format!("`->` is not allowed in {kind} rules"), "unexpected");
+        check.error(
+            arrow.span,
+            format!("`->` is not allowed in {kind} rules"),
+            "unexpected",
+        );
     }
     let (keys, peer_keys) = names::condition_keys(kind);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
@@ -296,7 +381,11 @@ fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
     }
     if let Some((key, conditions)) = &body.group {
         if peer_keys.is_empty() || key.text != "peer" {
-            check.error(key.span, format!("{kind} rules have no `{}=(...)` group", key.text), "unknown group");
+            check.error(
+                key.span,
+                format!("{kind} rules have no `{}=(...)` group", key.text),
+                "unknown group",
+            );
         }
         let inner = check_conditions(check, kind, conditions, peer_keys);
         parts.push(format!("peer=({})", inner.join(" ")));
@@ -314,7 +403,11 @@ fn check_dbus(check: &mut Check<'_, '_>, body: &KeyedBody) {
     let service_rule = has("name");
     if message_rule && service_rule {
         let span = body.conditions[0].key.span;
-        check.error(span, "dbus rule mixes message and service conditions".into(), "here");
+        check.error(
+            span,
+            "dbus rule mixes message and service conditions".into(),
+            "here",
+        );
     }
     for word in &body.perms {
         let text = word.text.as_str();
@@ -322,7 +415,11 @@ fn check_dbus(check: &mut Check<'_, '_>, body: &KeyedBody) {
             || (service_rule && matches!(text, "send" | "receive"))
             || (text == "eavesdrop" && (message_rule || service_rule));
         if bad {
-            check.error(word.span, format!("dbus `{text}` access does not fit these conditions"), "here");
+            check.error(
+                word.span,
+                format!("dbus `{text}` access does not fit these conditions"),
+                "here",
+            );
         }
     }
 }
@@ -341,13 +438,26 @@ fn network(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let has_conditions = !body.conditions.is_empty() || body.group.is_some();
     if has_conditions && !words.is_empty() && !network_words_allow_ip(&words) {
         let span = body.words[0].span;
-        check.error(span, "only inet and inet6 network rules take ip conditions".into(), "here");
+        check.error(
+            span,
+            "only inet and inet6 network rules take ip conditions".into(),
+            "here",
+        );
     }
     let local: Vec<&str> = keys.iter().copied().chain(["interface"]).collect();
-    parts.extend(socket_conditions(check, "network", &body.conditions, &local));
+    parts.extend(socket_conditions(
+        check,
+        "network",
+        &body.conditions,
+        &local,
+    ));
     if let Some((key, conditions)) = &body.group {
         if key.text != "peer" {
-            check.error(key.span, "network rules have only a `peer=(...)` group".into(), "unknown group");
+            check.error(
+                key.span,
+                "network rules have only a `peer=(...)` group".into(),
+                "unknown group",
+            );
         }
         let inner = socket_conditions(check, "network", conditions, peer_keys);
         parts.push(format!("peer=({})", inner.join(" ")));
@@ -394,39 +504,66 @@ const PEER_ACCESSES: [&str; 10] = [
 fn check_peer_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
     for word in &body.perms {
         if !PEER_ACCESSES.contains(&word.text.as_str()) {
-            let message = format!("{kind} access `{}` cannot be used with peer conditions", word.text);
+            let message = format!(
+                "{kind} access `{}` cannot be used with peer conditions",
+                word.text
+            );
             check.error(word.span, message, "not a peer access");
         }
     }
 }
 
 /// Conditions of network and unix rules, with their value checks.
-fn socket_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Condition], allowed: &[&str]) -> Vec<String> {
+fn socket_conditions(
+    check: &mut Check<'_, '_>,
+    kind: &str,
+    conditions: &[Condition],
+    allowed: &[&str],
+) -> Vec<String> {
     let mut texts = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for condition in conditions {
         let key = condition.key.text.as_str();
         if seen.contains(&key) {
-            check.error(condition.key.span, format!("condition `{key}` given twice"), "repeated");
+            check.error(
+                condition.key.span,
+                format!("condition `{key}` given twice"),
+                "repeated",
+            );
         }
         seen.push(key);
         if !allowed.contains(&key) {
             let message = match key {
-                "label" if kind == "unix" => "unix `label` is only valid inside `peer=(...)`".into(),
+                "label" if kind == "unix" => {
+                    "unix `label` is only valid inside `peer=(...)`".into()
+                }
                 "protocol" if kind == "unix" => "unix `protocol` condition is not supported".into(),
                 _ => format!("{kind} rules have no condition `{key}` here"),
             };
             check.error(condition.key.span, message, "invalid condition");
             continue;
         }
-        let op_ok = condition.op.as_deref() == Some("=") || (key == "label" && condition.op.as_deref() == Some(":="));
+        let op_ok = condition.op.as_deref() == Some("=")
+            || (key == "label" && condition.op.as_deref() == Some(":="));
         if !op_ok {
-            check.error(condition.key.span, format!("operator not allowed in `{key}`"), "here");
+            check.error(
+                condition.key.span,
+                format!("operator not allowed in `{key}`"),
+                "here",
+            );
         }
         if condition.values.len() != 1 || condition.list {
-            check.error(condition.key.span, format!("`{key}` takes a single value"), "here");
+            check.error(
+                condition.key.span,
+                format!("`{key}` takes a single value"),
+                "here",
+            );
         }
-        let values: Vec<String> = condition.values.iter().map(|w| check.expand_pattern(w)).collect();
+        let values: Vec<String> = condition
+            .values
+            .iter()
+            .map(|w| check.expand_pattern(w))
+            .collect();
         for (value, word) in values.iter().zip(&condition.values) {
             if let Some(problem) = socket_value_problem(kind, key, value) {
                 check.error(word.span, problem, "invalid value");
@@ -449,9 +586,13 @@ fn socket_value_problem(kind: &str, key: &str, value: &str) -> Option<String> {
 }
 
 fn port_ok(value: &str) -> bool {
-    let number = |text: &str| !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) && text.parse::<u16>().is_ok();
+    let number = |text: &str| {
+        !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) && text.parse::<u16>().is_ok()
+    };
     match value.split_once('-') {
-        Some((from, to)) => number(from) && number(to) && from.parse::<u16>().ok() <= to.parse::<u16>().ok(),
+        Some((from, to)) => {
+            number(from) && number(to) && from.parse::<u16>().ok() <= to.parse::<u16>().ok()
+        }
         None => number(value),
     }
 }
@@ -460,12 +601,25 @@ fn unix(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let perms = check_perms(check, "unix", body);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
     for word in &body.words {
-        check.error(word.span, format!("unexpected `{}` in a unix rule", word.text), "unexpected");
+        check.error(
+            word.span,
+            format!("unexpected `{}` in a unix rule", word.text),
+            "unexpected",
+        );
     }
-    parts.extend(socket_conditions(check, "unix", &body.conditions, &["type", "addr"]));
+    parts.extend(socket_conditions(
+        check,
+        "unix",
+        &body.conditions,
+        &["type", "addr"],
+    ));
     if let Some((key, conditions)) = &body.group {
         if key.text != "peer" {
-            check.error(key.span, "unix rules have only a `peer=(...)` group".into(), "unknown group");
+            check.error(
+                key.span,
+                "unix rules have only a `peer=(...)` group".into(),
+                "unknown group",
+            );
         }
         let inner = socket_conditions(check, "unix", conditions, &["addr", "label"]);
         parts.push(format!("peer=({})", inner.join(" ")));
@@ -479,20 +633,28 @@ fn mqueue(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
     let (keys, _) = names::condition_keys("mqueue");
     parts.extend(check_conditions(check, "mqueue", &body.conditions, keys));
-    let queue_type = body
+    let type_value = body
         .conditions
         .iter()
         .find(|c| c.key.text == "type")
-        .and_then(|c| c.values.first())
-        .map(|w| w.text.clone());
-    if let Some(kind) = &queue_type {
-        if kind != "posix" && kind != "sysv" {
-            let span = body.conditions.iter().find(|c| c.key.text == "type").map(|c| c.key.span);
-            check.error(span.unwrap_or(body.perms.first().map_or(Span::new(crate::source::FileId(0), 0, 0), |w| w.span)), format!("unknown mqueue type `{kind}`"), "unknown type");
-        }
+        .and_then(|c| c.values.first());
+    let queue_type = type_value.map(|w| w.text.clone());
+    if let Some(word) = type_value
+        && word.text != "posix"
+        && word.text != "sysv"
+    {
+        check.error(
+            word.span,
+            format!("unknown mqueue type `{}`", word.text),
+            "unknown type",
+        );
     }
     if body.words.len() > 1 {
-        check.error(body.words[1].span, "an mqueue rule takes one queue name".into(), "unexpected");
+        check.error(
+            body.words[1].span,
+            "an mqueue rule takes one queue name".into(),
+            "unexpected",
+        );
     }
     if let Some(name) = body.words.first() {
         let text = check.expand(name);
@@ -503,27 +665,89 @@ fn mqueue(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
             _ => text.starts_with('/') || numeric,
         };
         if !ok {
-            check.error(name.span, format!("invalid mqueue name `{text}`"), "bad queue name");
+            check.error(
+                name.span,
+                format!("invalid mqueue name `{text}`"),
+                "bad queue name",
+            );
         }
         parts.push(text);
     }
     if queue_type.as_deref() == Some("sysv") && perms.iter().any(|p| p == "open" || p == "delete") {
         // FIXME: upstream's exact sysv permission set is not checked here;
         // only `open`/`delete`, which sysv queues lack, are rejected.
-        check.error(body.perms[0].span, "these accesses are not valid for sysv message queues".into(), "here");
+        check.error(
+            body.perms[0].span,
+            "these accesses are not valid for sysv message queues".into(),
+            "here",
+        );
     }
     parts.join(" ")
 }
 
 const MOUNT_OPTIONS: [&str; 62] = [
-    "ro", "r", "read-only", "rw", "w", "suid", "nosuid", "dev", "nodev", "exec", "noexec",
-    "sync", "async", "remount", "mand", "nomand", "dirsync", "symfollow", "nosymfollow", "atime",
-    "noatime", "diratime", "nodiratime", "bind", "B", "move", "M", "rbind", "R", "verbose",
-    "silent", "loud", "acl", "noacl", "unbindable", "make-unbindable", "runbindable",
-    "make-runbindable", "private", "make-private", "rprivate", "make-rprivate", "slave",
-    "make-slave", "rslave", "make-rslave", "shared", "make-shared", "rshared", "make-rshared",
-    "relatime", "norelatime", "iversion", "noiversion", "strictatime", "nostrictatime",
-    "lazytime", "nolazytime", "user", "nouser", "B", "R",
+    "ro",
+    "r",
+    "read-only",
+    "rw",
+    "w",
+    "suid",
+    "nosuid",
+    "dev",
+    "nodev",
+    "exec",
+    "noexec",
+    "sync",
+    "async",
+    "remount",
+    "mand",
+    "nomand",
+    "dirsync",
+    "symfollow",
+    "nosymfollow",
+    "atime",
+    "noatime",
+    "diratime",
+    "nodiratime",
+    "bind",
+    "B",
+    "move",
+    "M",
+    "rbind",
+    "R",
+    "verbose",
+    "silent",
+    "loud",
+    "acl",
+    "noacl",
+    "unbindable",
+    "make-unbindable",
+    "runbindable",
+    "make-runbindable",
+    "private",
+    "make-private",
+    "rprivate",
+    "make-rprivate",
+    "slave",
+    "make-slave",
+    "rslave",
+    "make-rslave",
+    "shared",
+    "make-shared",
+    "rshared",
+    "make-rshared",
+    "relatime",
+    "norelatime",
+    "iversion",
+    "noiversion",
+    "strictatime",
+    "nostrictatime",
+    "lazytime",
+    "nolazytime",
+    "user",
+    "nouser",
+    "B",
+    "R",
 ];
 
 /// Mount options and their opposites (the first of each pair sets a flag,
@@ -548,9 +772,22 @@ const OPPOSITE_OPTIONS: [(&str, &str); 15] = [
 
 /// Propagation types: these rules change a mount point's type.
 const PROPAGATION_OPTIONS: [&str; 16] = [
-    "unbindable", "make-unbindable", "runbindable", "make-runbindable", "private",
-    "make-private", "rprivate", "make-rprivate", "slave", "make-slave", "rslave", "make-rslave",
-    "shared", "make-shared", "rshared", "make-rshared",
+    "unbindable",
+    "make-unbindable",
+    "runbindable",
+    "make-runbindable",
+    "private",
+    "make-private",
+    "rprivate",
+    "make-rprivate",
+    "slave",
+    "make-slave",
+    "rslave",
+    "make-rslave",
+    "shared",
+    "make-shared",
+    "rshared",
+    "make-rshared",
 ];
 
 /// Two options of one `options=(...)` that contradict each other.
@@ -573,37 +810,61 @@ fn conflicting_options(values: &[String]) -> Option<(String, String)> {
 fn mount(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
     let mut parts = Vec::new();
     for word in &body.perms {
-        check.error(word.span, format!("unexpected `{}` in a {kind} rule", word.text), "unexpected");
+        check.error(
+            word.span,
+            format!("unexpected `{}` in a {kind} rule", word.text),
+            "unexpected",
+        );
     }
     parts.extend(mount_conditions(check, kind, &body.conditions));
     if body.words.len() > 1 {
-        check.error(body.words[1].span, format!("a {kind} rule takes one path before `->`"), "unexpected");
+        check.error(
+            body.words[1].span,
+            format!("a {kind} rule takes one path before `->`"),
+            "unexpected",
+        );
     }
     for word in &body.words {
         parts.push(check.expand(word));
     }
     if let Some(arrow) = &body.arrow {
         if kind != "mount" {
-            check.error(arrow.span, format!("`->` is not allowed in {kind} rules"), "unexpected");
+            check.error(
+                arrow.span,
+                format!("`->` is not allowed in {kind} rules"),
+                "unexpected",
+            );
         }
         if !arrow.conditions.is_empty() {
-            check.error(arrow.span, "mount point conditions are not supported".into(), "here");
+            check.error(
+                arrow.span,
+                "mount point conditions are not supported".into(),
+                "here",
+            );
         }
         parts.push("->".into());
         match &arrow.target {
             Some(target) => parts.push(check.expand(target)),
-            None => check.error(arrow.span, "`->` needs a mount point".into(), "missing mount point"),
+            None => check.error(
+                arrow.span,
+                "`->` needs a mount point".into(),
+                "missing mount point",
+            ),
         }
     }
     if let Some((key, _)) = &body.group {
-        check.error(key.span, format!("{kind} rules have no `{}=(...)` group", key.text), "unexpected");
+        check.error(
+            key.span,
+            format!("{kind} rules have no `{}=(...)` group", key.text),
+            "unexpected",
+        );
     }
     let propagation = body.conditions.iter().any(|c| {
         c.key.text.starts_with("option")
             && c.op.as_deref() == Some("=")
-            && c.values.iter().any(|v| {
-                PROPAGATION_OPTIONS.contains(&v.text.as_str()) || v.text == "remount"
-            })
+            && c.values
+                .iter()
+                .any(|v| PROPAGATION_OPTIONS.contains(&v.text.as_str()) || v.text == "remount")
     });
     let has_target = body.arrow.as_ref().is_some_and(|a| a.target.is_some());
     if propagation && !body.words.is_empty() && has_target {
@@ -614,32 +875,52 @@ fn mount(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
     parts.join(" ")
 }
 
-fn mount_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Condition]) -> Vec<String> {
+fn mount_conditions(
+    check: &mut Check<'_, '_>,
+    kind: &str,
+    conditions: &[Condition],
+) -> Vec<String> {
     let mut texts = Vec::new();
     for condition in conditions {
         let key = condition.key.text.as_str();
         if !matches!(key, "fstype" | "vfstype" | "options" | "option") {
-            check.error(condition.key.span, format!("{kind} rules have no condition `{key}`"), "unknown condition");
+            check.error(
+                condition.key.span,
+                format!("{kind} rules have no condition `{key}`"),
+                "unknown condition",
+            );
             continue;
         }
         if !matches!(condition.op.as_deref(), Some("=") | Some("in")) {
-            check.error(condition.key.span, format!("only `=` and `in` are allowed in {kind} rules"), "here");
+            check.error(
+                condition.key.span,
+                format!("only `=` and `in` are allowed in {kind} rules"),
+                "here",
+            );
         }
         if kind == "umount" && key.starts_with("option") {
-            check.error(condition.key.span, "umount rules take no options".into(), "here");
+            check.error(
+                condition.key.span,
+                "umount rules take no options".into(),
+                "here",
+            );
         }
         let values: Vec<String> = condition.values.iter().map(|w| check.expand(w)).collect();
         if key.starts_with("option") {
             for (value, word) in values.iter().zip(&condition.values) {
                 if !MOUNT_OPTIONS.contains(&value.as_str()) {
-                    check.error(word.span, format!("unknown mount option `{value}`"), "unknown option");
+                    check.error(
+                        word.span,
+                        format!("unknown mount option `{value}`"),
+                        "unknown option",
+                    );
                 }
             }
-            if condition.op.as_deref() == Some("=") {
-                if let Some((a, b)) = conflicting_options(&values) {
-                    let message = format!("mount options `{a}` and `{b}` conflict");
-                    check.error(condition.key.span, message, "conflicting options");
-                }
+            if condition.op.as_deref() == Some("=")
+                && let Some((a, b)) = conflicting_options(&values)
+            {
+                let message = format!("mount options `{a}` and `{b}` conflict");
+                check.error(condition.key.span, message, "conflicting options");
             }
         }
         texts.push(condition_text(condition, &values));
@@ -650,18 +931,29 @@ fn mount_conditions(check: &mut Check<'_, '_>, kind: &str, conditions: &[Conditi
 fn pivot_root(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let mut parts = Vec::new();
     for word in &body.perms {
-        check.error(word.span, format!("unexpected `{}` in a pivot_root rule", word.text), "unexpected");
+        check.error(
+            word.span,
+            format!("unexpected `{}` in a pivot_root rule", word.text),
+            "unexpected",
+        );
     }
     for condition in &body.conditions {
         if condition.key.text != "oldroot" {
-            let message = format!("pivot_root rules have no condition `{}`", condition.key.text);
+            let message = format!(
+                "pivot_root rules have no condition `{}`",
+                condition.key.text
+            );
             check.error(condition.key.span, message, "unknown condition");
         }
         let values: Vec<String> = condition.values.iter().map(|w| check.expand(w)).collect();
         parts.push(condition_text(condition, &values));
     }
     if body.words.len() > 1 {
-        check.error(body.words[1].span, "a pivot_root rule takes one new root".into(), "unexpected");
+        check.error(
+            body.words[1].span,
+            "a pivot_root rule takes one new root".into(),
+            "unexpected",
+        );
     }
     for word in &body.words {
         parts.push(check.expand(word));
@@ -670,7 +962,11 @@ fn pivot_root(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
         parts.push("->".into());
         match &arrow.target {
             Some(target) if arrow.conditions.is_empty() => parts.push(check.expand(target)),
-            _ => check.error(arrow.span, "`->` in pivot_root needs one profile name".into(), "here"),
+            _ => check.error(
+                arrow.span,
+                "`->` in pivot_root needs one profile name".into(),
+                "here",
+            ),
         }
     }
     parts.join(" ")
@@ -685,7 +981,14 @@ pub(crate) fn check_flags(resolver: &mut Resolver<'_>, flags: &[Word], chain: &[
         if names::PROFILE_MODES.contains(&text) {
             if let Some(previous) = mode.filter(|previous| previous.text != text) {
                 let message = format!("profile flag `{text}` conflicts with `{}`", previous.text);
-                resolver.error(codes::PROFILE, "bad-flag", flag.span, chain, message, "conflicting mode");
+                resolver.error(
+                    codes::PROFILE,
+                    "bad-flag",
+                    flag.span,
+                    chain,
+                    message,
+                    "conflicting mode",
+                );
             }
             mode = Some(flag);
             continue;
@@ -694,25 +997,52 @@ pub(crate) fn check_flags(resolver: &mut Resolver<'_>, flags: &[Word], chain: &[
             continue;
         }
         if let Some(problem) = valued_flag_problem(text) {
-            resolver.error(codes::PROFILE, "bad-flag", flag.span, chain, problem, "invalid flag");
+            resolver.error(
+                codes::PROFILE,
+                "bad-flag",
+                flag.span,
+                chain,
+                problem,
+                "invalid flag",
+            );
             continue;
         }
         if let Some((key, value)) = text.split_once('=') {
-            if let Some((_, other)) = valued.iter().find(|(k, _)| *k == key) {
-                if *other != value {
-                    let message = format!("profile flag `{key}` set to conflicting values");
-                    resolver.error(codes::PROFILE, "bad-flag", flag.span, chain, message, "conflict");
-                }
+            if let Some((_, other)) = valued.iter().find(|(k, _)| *k == key)
+                && *other != value
+            {
+                let message = format!("profile flag `{key}` set to conflicting values");
+                resolver.error(
+                    codes::PROFILE,
+                    "bad-flag",
+                    flag.span,
+                    chain,
+                    message,
+                    "conflict",
+                );
             }
             valued.push((key, value));
         }
     }
     for (first, second) in names::CONFLICTING_FLAGS {
-        let has = |name: &str| flags.iter().any(|f| f.text == name || f.text.starts_with(&format!("{name}.path=")) && name == "attach_disconnected" || f.text.starts_with(&format!("{name}=")));
+        let has = |name: &str| {
+            flags.iter().any(|f| {
+                f.text == name
+                    || f.text.starts_with(&format!("{name}.path=")) && name == "attach_disconnected"
+                    || f.text.starts_with(&format!("{name}="))
+            })
+        };
         if has(first) && has(second) {
             let span = flags[0].span;
             let message = format!("profile flag `{first}` conflicts with `{second}`");
-            resolver.error(codes::PROFILE, "bad-flag", span, chain, message, "conflicting flags");
+            resolver.error(
+                codes::PROFILE,
+                "bad-flag",
+                span,
+                chain,
+                message,
+                "conflicting flags",
+            );
         }
     }
 }
@@ -727,9 +1057,15 @@ fn valued_flag_problem(text: &str) -> Option<String> {
             let ok = value.starts_with('/') || value.starts_with("@{");
             (!ok).then(|| format!("`{key}` must be a path beginning with `/`"))
         }
-        "kill.signal" => (!names::is_signal(value)).then(|| format!("unknown signal `{value}` in `kill.signal`")),
+        "kill.signal" => {
+            (!names::is_signal(value)).then(|| format!("unknown signal `{value}` in `kill.signal`"))
+        }
         "error" => {
-            let ok = value.len() > 1 && value.starts_with('E') && value.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            let ok = value.len() > 1
+                && value.starts_with('E')
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
             (!ok).then(|| format!("unknown error code `{value}`"))
         }
         _ => Some(format!("unknown profile flag `{text}`")),
@@ -756,7 +1092,11 @@ mod tests {
             (RlimitUnit::Count, "ten", None, false),
         ];
         for (kind, value, unit, ok) in cases {
-            assert_eq!(rlimit_value(kind, value, unit).is_ok(), ok, "{kind:?} {value} {unit:?}");
+            assert_eq!(
+                rlimit_value(kind, value, unit).is_ok(),
+                ok,
+                "{kind:?} {value} {unit:?}"
+            );
         }
     }
 

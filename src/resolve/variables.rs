@@ -127,7 +127,11 @@ impl SymbolTable {
     }
 
     /// Expands one raw value into every combination of its references.
-    fn expand_value(&self, value: &str, active: &mut Vec<String>) -> Result<Vec<String>, ExpandError> {
+    fn expand_value(
+        &self,
+        value: &str,
+        active: &mut Vec<String>,
+    ) -> Result<Vec<String>, ExpandError> {
         let Some(found) = find_reference(value) else {
             return Ok(vec![value.to_string()]);
         };
@@ -177,8 +181,16 @@ impl SymbolTable {
             let values: Vec<&str> = values
                 .iter()
                 .map(|v| {
-                    let v = if trim_leading { v.trim_start_matches('/') } else { v };
-                    if trim_trailing { v.trim_end_matches('/') } else { v }
+                    let v = if trim_leading {
+                        v.trim_start_matches('/')
+                    } else {
+                        v
+                    };
+                    if trim_trailing {
+                        v.trim_end_matches('/')
+                    } else {
+                        v
+                    }
                 })
                 .collect();
             let inserted = if values.len() == 1 {
@@ -204,7 +216,9 @@ mod tests {
         for (name, values) in vars {
             let values = values.iter().map(|v| v.to_string()).collect();
             let span = Span::new(FileId(0), 0, 0);
-            table.sets.insert(name.to_string(), SetVariable { values, span });
+            table
+                .sets
+                .insert(name.to_string(), SetVariable { values, span });
         }
         table
     }
