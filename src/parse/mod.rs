@@ -32,8 +32,50 @@ pub fn syntax_error(span: Span, message: impl Into<String>, label: &str) -> Diag
 }
 
 /// Parses one file. Never panics; every problem is a diagnostic.
+///
+/// Runs on a thread with [`STACK_SIZE`] bytes of stack, so the deepest
+/// nesting the grammar accepts cannot overflow a small caller's stack.
 pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    with_deep_stack(|| parse_file_here(file, text))
+}
+
+/// [`parse_file`] on the current thread, for callers that already run on
+/// a deep stack (such as `resolve`).
+pub fn parse_file_here(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
     parser::Parser::new(file, text).parse_file()
+}
+
+/// The stack given to parsing and resolution. Nesting is bounded by
+/// [`parser::MAX_DEPTH`]; this leaves room for it in unoptimised builds.
+pub const STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// Runs `work` on a scoped thread with [`STACK_SIZE`] bytes of stack, or
+/// on the current thread if no thread can be started.
+pub fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    // The work sits behind a lock so that it can still run here when the
+    // thread cannot be started (the failed spawn drops only its closure).
+    let work = std::sync::Mutex::new(Some(work));
+    let take = || work.lock().ok().and_then(|mut slot| slot.take());
+    let result = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("aaprove-parse".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || take().map(|work| work()));
+        match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(value) => value,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(error) => {
+                log::debug!("no deep-stack thread ({error}); working in place");
+                None
+            }
+        }
+    });
+    match result {
+        Some(value) => value,
+        None => take().expect("the work has not run yet")(),
+    }
 }
 
 #[cfg(test)]

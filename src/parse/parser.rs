@@ -14,7 +14,7 @@ use crate::model::{Decision, OwnerQualifier};
 use crate::source::{FileId, Span};
 
 /// The deepest nesting of blocks or parenthesised expressions accepted.
-pub const MAX_DEPTH: usize = 32;
+pub const MAX_DEPTH: usize = 256;
 
 /// After this many errors in one file the parser stops reading it.
 pub const MAX_ERRORS: usize = 200;
@@ -856,7 +856,7 @@ impl<'a> Parser<'a> {
                     }
                     self.header_list(&mut profile, "identities", span)?;
                 }
-                Token::OpenParen => profile.flags = self.flag_values()?,
+                Token::OpenParen => profile.flags = self.nonempty_values(span, "flags")?,
                 Token::Word(text) | Token::Quoted(text) => {
                     let quoted = self.lexer.text_at(span).starts_with('"');
                     profile.attachment = Some(Word { text, quoted, span });
@@ -883,13 +883,23 @@ impl<'a> Parser<'a> {
             return None;
         }
         if key == "flags" {
-            profile.flags = self.flag_values()?;
+            profile.flags = self.nonempty_values(span, "flags")?;
         } else if key == "identities" {
-            profile.identities = self.flag_values()?;
+            profile.identities = self.nonempty_values(span, "identities")?;
         } else {
             profile.xattrs = self.condition_group(span)?;
         }
         Some(())
+    }
+
+    /// A `( ... )` list of values that must not be empty.
+    fn nonempty_values(&mut self, span: Span, what: &str) -> Option<Vec<Word>> {
+        let values = self.flag_values()?;
+        if values.is_empty() {
+            let span = self.span(span.start as usize);
+            self.syntax(span, format!("empty `{what}` list"), "nothing in the list");
+        }
+        Some(values)
     }
 
     /// Values of `flags=(...)` up to the `)`, separated by blanks or `,`.
@@ -1122,6 +1132,12 @@ impl<'a> Parser<'a> {
     ) -> Option<Item> {
         let safety = self.safety();
         let first = self.expect_word("a rule")?;
+        if let Some(after) = char_after_leading_variable(&first) {
+            let message = format!("unexpected `{after}` right after a variable");
+            self.syntax(first.span, message, "not a path");
+            self.recover();
+            return None;
+        }
         if !first.quoted && is_mode_word(&first.text) && !first.text.starts_with('/') {
             let subset = self.eat_subset();
             let path = self.expect_word("a path after the permissions")?;
@@ -1222,6 +1238,9 @@ impl<'a> Parser<'a> {
                 }
                 Token::Word(text) | Token::Quoted(text) if body.arrow.is_none() => {
                     let quoted = self.lexer.text_at(span).starts_with('"');
+                    if !quoted && misplaced_equals(&text) {
+                        return self.unexpected(span, "a word without `=`");
+                    }
                     body.words.push(Word { text, quoted, span });
                 }
                 Token::Arrow if body.arrow.is_none() => {
@@ -1436,6 +1455,26 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// A path may not continue a leading `@{VAR}` with `+`, `=` or `?` (in
+/// upstream's lexer these end the variable token); returns that character.
+fn char_after_leading_variable(word: &Word) -> Option<char> {
+    if word.quoted || !word.text.starts_with("@{") {
+        return None;
+    }
+    let close = word.text.find('}')?;
+    word.text[close + 1..]
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '+' | '=' | '?'))
+}
+
+/// In the words of keyed rules upstream's lexer ends a word at `=` (even
+/// an escaped one) unless the word starts like a path or label.
+fn misplaced_equals(text: &str) -> bool {
+    let path_like = text.starts_with(['/', '@', ':', '&']);
+    !path_like && text.contains('=')
 }
 
 fn keyword_text(keyword: ProfileKeyword) -> &'static str {

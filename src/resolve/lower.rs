@@ -596,6 +596,15 @@ fn lower_file_rule(
         );
         return None;
     }
+    // `unsafe` and `safe` before a rule override the letter case of its
+    // exec qualifier.
+    if let Some(exec) = decoded.exec.as_mut() {
+        match node.safety {
+            Some(ExecSafety::Unsafe) => exec.scrub = false,
+            Some(ExecSafety::Safe) => exec.scrub = true,
+            None => {}
+        }
+    }
     let target = node
         .target
         .as_ref()

@@ -38,7 +38,7 @@ pub const MAX_INCLUDE_DEPTH: usize = 100;
 
 /// The deepest nesting of includes, profiles, blocks and conditionals
 /// across files, which bounds the resolver's recursion.
-pub const MAX_NESTING: usize = 128;
+pub const MAX_NESTING: usize = 256;
 
 /// The span of an item that nests further, or `None` for a plain item.
 fn nesting_span(item: &Item) -> Option<Span> {
@@ -122,7 +122,13 @@ impl Resolved {
 }
 
 /// Reads, resolves and checks `input`.
+///
+/// Runs on a thread with a deep stack (see [`crate::parse::with_deep_stack`]).
 pub fn load(input: Input, options: &ResolveOptions) -> Resolved {
+    crate::parse::with_deep_stack(|| load_here(input, options))
+}
+
+fn load_here(input: Input, options: &ResolveOptions) -> Resolved {
     let mut resolver = Resolver::new(options);
     let mut profiles = Vec::new();
     if let Some((file, tree)) = resolver.read_input(input) {
@@ -318,7 +324,7 @@ impl<'o> Resolver<'o> {
                 .with_include_chain(chain.to_vec());
             self.report(diagnostic);
         }
-        let (tree, diagnostics) = crate::parse::parse_file(file, &self.sources.get(file).text);
+        let (tree, diagnostics) = crate::parse::parse_file_here(file, &self.sources.get(file).text);
         for diagnostic in diagnostics {
             self.report(diagnostic.with_include_chain(chain.to_vec()));
         }

@@ -85,22 +85,10 @@ pub(crate) fn check_rule(
     (!check.failed).then_some(body)
 }
 
-/// `owner`/`other` only qualify rules that have an owner (files, unix
-/// sockets, dbus? no: upstream allows it on prefix rules but not on
-/// capability, change_profile, rlimit).
+/// `owner`/`other` only qualify file rules: every other rule kind rejects
+/// them. rlimit rules take no prefix at all.
 fn check_owner(check: &mut Check<'_, '_>, rule: &ast::Rule) {
-    let Some((_, span)) = rule.prefix.owner else {
-        return;
-    };
-    let forbidden = matches!(
-        rule.kind,
-        RuleKind::Capability(_)
-            | RuleKind::ChangeProfile { .. }
-            | RuleKind::Rlimit { .. }
-            | RuleKind::Network(_)
-            | RuleKind::All
-    );
-    if forbidden {
+    if let Some((_, span)) = rule.prefix.owner {
         let message = format!(
             "the owner qualifier is not allowed on {} rules",
             rule.kind.keyword()
@@ -478,7 +466,6 @@ fn network_words_problem(words: &[&str]) -> Option<String> {
         [family, kind] if family_ok(family) && type_ok(kind) => None,
         ["inet", "tcp" | "udp" | "icmp"] | ["inet6", "tcp" | "udp"] => None,
         [family, kind] => Some(format!("invalid network entry `{family} {kind}`")),
-        ["inet", "raw", "tcp" | "udp" | "icmp"] => None,
         _ => Some(format!("invalid network entry `{}`", words.join(" "))),
     }
 }
@@ -672,15 +659,6 @@ fn mqueue(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
             );
         }
         parts.push(text);
-    }
-    if queue_type.as_deref() == Some("sysv") && perms.iter().any(|p| p == "open" || p == "delete") {
-        // FIXME: upstream's exact sysv permission set is not checked here;
-        // only `open`/`delete`, which sysv queues lack, are rejected.
-        check.error(
-            body.perms[0].span,
-            "these accesses are not valid for sysv message queues".into(),
-            "here",
-        );
     }
     parts.join(" ")
 }
@@ -1061,12 +1039,10 @@ fn valued_flag_problem(text: &str) -> Option<String> {
             (!names::is_signal(value)).then(|| format!("unknown signal `{value}` in `kill.signal`"))
         }
         "error" => {
-            let ok = value.len() > 1
-                && value.starts_with('E')
-                && value
-                    .chars()
-                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-            (!ok).then(|| format!("unknown error code `{value}`"))
+            let known = names::ERRNO_NAMES
+                .iter()
+                .any(|name| name.eq_ignore_ascii_case(value));
+            (!known).then(|| format!("unknown error code `{value}`"))
         }
         _ => Some(format!("unknown profile flag `{text}`")),
     }
