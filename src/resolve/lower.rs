@@ -648,9 +648,6 @@ fn file_rule_problem(
     if node.perms_first && node.target.is_some() && has_exec && has_link {
         return Some("link and exec permissions conflict on a rule with `->`".into());
     }
-    if node.target.is_some() && !has_exec && !has_link {
-        return Some("`->` needs exec or link permissions".into());
-    }
     if node.safety == Some(ExecSafety::Unsafe) && !has_exec {
         return Some("`unsafe` rule without exec permissions".into());
     }

@@ -667,7 +667,9 @@ impl<'o> Resolver<'o> {
         cache: &mut HashSet<PathBuf>,
         target: Target<'_>,
     ) {
-        if let Some((_, span)) = &block.prefix.priority {
+        if let Some((word, span)) = &block.prefix.priority
+            && word.text.parse::<i64>() != Ok(0)
+        {
             let message = "priority is not allowed on rule blocks".to_string();
             self.error(
                 codes::PREFIX,
@@ -694,6 +696,24 @@ impl<'o> Resolver<'o> {
 
     fn add_rule(&mut self, rule: &ast::Rule, scope: &Scope<'_>, collected: &mut Collected) {
         let mut rule = rule.clone();
+        let is_file = matches!(
+            rule.kind,
+            ast::RuleKind::File(_) | ast::RuleKind::FileAll | ast::RuleKind::Link(_)
+        );
+        if scope.block.is_some() && !is_file {
+            // apparmor_parser applies a block's prefix to its file rules
+            // only and drops every other rule of the block.
+            let message = format!(
+                "{} rule inside a prefix block is ignored",
+                rule.kind.keyword()
+            );
+            let diagnostic = Diagnostic::warning(codes::MISPLACED, "ignored-rule", message)
+                .with_primary(rule.span, "dropped by apparmor_parser")
+                .with_help("move the rule out of the block and write the prefix on it")
+                .with_include_chain(scope.chain.clone());
+            self.report(diagnostic);
+            return;
+        }
         if let Some(block) = scope.block {
             match merge_prefix(block, &rule.prefix) {
                 Some(prefix) => rule.prefix = prefix,
@@ -962,4 +982,270 @@ fn merge_prefix(block: &ast::Prefix, rule: &ast::Prefix) -> Option<ast::Prefix> 
         merged.priority = block.priority.clone();
     }
     Some(merged)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A temporary folder of include files, removed on drop.
+    struct TempTree(PathBuf);
+
+    impl TempTree {
+        fn new(name: &str, files: &[(&str, &str)]) -> TempTree {
+            let unique = format!("aaprove-resolve-{name}-{}", std::process::id());
+            let root = std::env::temp_dir().join(unique);
+            std::fs::remove_dir_all(&root).ok();
+            for (path, text) in files {
+                let path = root.join(path);
+                std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+                std::fs::write(path, text).unwrap();
+            }
+            TempTree(root)
+        }
+
+        fn options(&self) -> ResolveOptions {
+            ResolveOptions {
+                include_dirs: vec![self.0.join("inc")],
+                use_system_dir: false,
+                base_dir: Some(self.0.clone()),
+            }
+        }
+    }
+
+    impl Drop for TempTree {
+        fn drop(&mut self) {
+            std::fs::remove_dir_all(&self.0).ok();
+        }
+    }
+
+    fn load_with(text: &str, options: &ResolveOptions) -> Resolved {
+        let input = Input::Text {
+            name: "test.sd".into(),
+            text: text.into(),
+        };
+        load(input, options)
+    }
+
+    fn patterns(resolved: &Resolved) -> Vec<String> {
+        let profile = &resolved.profiles[0];
+        profile
+            .file_rules
+            .iter()
+            .map(|r| r.pattern.clone())
+            .collect()
+    }
+
+    fn error_codes(resolved: &Resolved) -> Vec<&'static str> {
+        let errors = resolved.diagnostics.iter().filter(|d| d.is_error());
+        errors.map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn includes_resolve_as_upstream() {
+        let tree = TempTree::new(
+            "includes",
+            &[
+                ("inc/abs/one", "/one r,\n"),
+                ("inc/dir/a", "/dir/a r,\n"),
+                ("inc/dir/b.dpkg-new", "/dir/bad r,\n"),
+                ("inc/dir/.hidden", "/dir/bad r,\n"),
+                ("inc/dir/c~", "/dir/bad r,\n"),
+                ("inc/dir/d", "/dir/d r,\n"),
+                ("rel/two", "/two r,\n"),
+            ],
+        );
+        let cases: [(&str, Vec<&str>); 5] = [
+            ("include <abs/one>", vec!["/one"]),
+            ("include \"rel/two\"", vec!["/two"]),
+            ("include <dir>", vec!["/dir/a", "/dir/d"]),
+            ("include <abs/one>\n include <abs/one>", vec!["/one"]),
+            ("include if exists <nope>", vec![]),
+        ];
+        for (include, expected) in cases {
+            let text = format!("/p {{\n {include}\n}}\n");
+            let resolved = load_with(&text, &tree.options());
+            assert!(
+                !resolved.has_errors(),
+                "{include}: {:?}",
+                resolved.diagnostics
+            );
+            assert_eq!(patterns(&resolved), expected, "{include}");
+        }
+    }
+
+    #[test]
+    fn missing_include_carries_the_chain() {
+        let tree = TempTree::new("missing", &[("inc/outer", "include <inner>\n")]);
+        let resolved = load_with("/p {\n include <outer>\n}\n", &tree.options());
+        let diagnostic = resolved.diagnostics.iter().find(|d| d.is_error()).unwrap();
+        assert_eq!(diagnostic.code, codes::INCLUDE_MISSING);
+        assert_eq!(diagnostic.include_chain.len(), 1);
+        let outer = diagnostic.include_chain[0];
+        assert_eq!(resolved.sources.text(outer), "include <outer>");
+    }
+
+    #[test]
+    fn include_cycles_end_with_a_warning() {
+        let tree = TempTree::new(
+            "cycle",
+            &[
+                ("inc/a", "/a r,\ninclude <b>\n"),
+                ("inc/b", "include <a>\n"),
+            ],
+        );
+        let resolved = load_with("/p {\n include <a>\n}\n", &tree.options());
+        assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
+        assert!(
+            resolved
+                .diagnostics
+                .iter()
+                .any(|d| d.code == codes::INCLUDE_CYCLE)
+        );
+        assert_eq!(patterns(&resolved), vec!["/a"]);
+    }
+
+    #[test]
+    fn variables_follow_the_assignment_operators() {
+        let options = ResolveOptions::default();
+        let cases: [(&str, Result<&str, &str>); 7] = [
+            ("@{A} = /a\n@{A} += /b", Ok("{/a,/b}/x")),
+            ("@{A} = /a\n@{A} ?= /b", Ok("/a/x")),
+            ("@{A} ?= /b", Ok("/b/x")),
+            ("@{A} = /a\n@{A} := /c", Ok("/c/x")),
+            ("@{A} = /a\n@{A} = /b", Err(codes::VARIABLE)),
+            ("@{A} += /b", Err(codes::VARIABLE)),
+            ("@{B} = /b", Err(codes::VARIABLE)),
+        ];
+        for (preamble, expected) in cases {
+            let text = format!("{preamble}\n/p {{\n  @{{A}}/x r,\n}}\n");
+            let resolved = load_with(
+                &text,
+                &ResolveOptions {
+                    use_system_dir: false,
+                    ..options.clone()
+                },
+            );
+            match expected {
+                Ok(pattern) => {
+                    assert!(
+                        !resolved.has_errors(),
+                        "{preamble}: {:?}",
+                        resolved.diagnostics
+                    );
+                    assert_eq!(patterns(&resolved), vec![pattern], "{preamble}");
+                }
+                Err(code) => assert!(error_codes(&resolved).contains(&code), "{preamble}"),
+            }
+        }
+    }
+
+    #[test]
+    fn embedded_tunables_stand_in_for_a_missing_global() {
+        let options = ResolveOptions {
+            include_dirs: Vec::new(),
+            use_system_dir: false,
+            base_dir: None,
+        };
+        let text = "include <tunables/global>\n/p {\n  @{PROC}/@{pid}/stat r,\n}\n";
+        let resolved = load_with(text, &options);
+        assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
+        assert!(resolved.used_embedded_tunables);
+        assert!(patterns(&resolved)[0].starts_with("/proc/{[1-9],"));
+    }
+
+    #[test]
+    fn conditionals_choose_rules() {
+        let text = "$on = true\n$off = false\n@{V} = /v\n/p {\n  if $on and not $off {\n    /yes r,\n  } \
+                    else {\n    /no r,\n  }\n  if defined @{V} {\n    /defined r,\n  }\n  if $off {\n    \
+                    /never r,\n  } else if $on {\n    /elif r,\n  }\n}\n";
+        let resolved = load_with(text, &ResolveOptions::default());
+        assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
+        assert_eq!(patterns(&resolved), vec!["/yes", "/defined", "/elif"]);
+    }
+
+    #[test]
+    fn rules_lower_to_the_model() {
+        let text = "/p {\n  file,\n  owner /a/** rw,\n  deny /b x,\n  /c Pix -> other,\n  /d l -> /e,\n  \
+                    link subset /f -> /g,\n  priority=5 audit capability sys_admin chown,\n  \
+                    signal (receive, send) set=(term, hup),\n  ^hat {\n    /h r,\n  }\n}\n";
+        let resolved = load_with(text, &ResolveOptions::default());
+        assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
+        let profile = &resolved.profiles[0];
+        let rules: Vec<(String, String)> = profile
+            .file_rules
+            .iter()
+            .map(|r| (r.pattern.clone(), r.perms.letters()))
+            .collect();
+        let expected = [
+            ("/{**,}", "rwalkmx"),
+            ("/a/**", "rwa"),
+            ("/b", "x"),
+            ("/c", "mx"),
+            ("/d", "l"),
+            ("/f", "l"),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(p, l)| (p.to_string(), l.to_string()))
+            .collect();
+        assert_eq!(rules, expected);
+        assert_eq!(
+            profile.file_rules[1].qualifiers.owner,
+            model::OwnerQualifier::Owner
+        );
+        assert_eq!(
+            profile.file_rules[2].qualifiers.decision,
+            model::Decision::Deny
+        );
+        let exec = profile.file_rules[3].exec.as_ref().unwrap();
+        assert_eq!(exec.target.as_deref(), Some("other"));
+        assert_eq!(profile.file_rules[4].link.as_ref().unwrap().pattern, "/e");
+        assert!(profile.file_rules[5].link.as_ref().unwrap().subset);
+        let other: Vec<(&str, &str)> = profile
+            .other_rules
+            .iter()
+            .map(|r| (r.kind.as_str(), r.body.as_str()))
+            .collect();
+        assert_eq!(
+            other,
+            vec![
+                ("capability", "chown sys_admin"),
+                ("signal", "(receive,send) set=(hup,term)")
+            ]
+        );
+        assert_eq!(profile.other_rules[0].qualifiers.priority, 5);
+        assert!(profile.children[0].is_hat);
+        assert_eq!(profile.children[0].name, "hat");
+    }
+
+    /// Profiles in the style of AppArmor 4.x policy, not in the corpus.
+    #[test]
+    fn modern_profiles_are_accepted() {
+        let profiles = [
+            "abi <abi/4.0>,\ninclude if exists <tunables/global>\n\nprofile firefox \
+             /usr/lib/firefox/firefox flags=(unconfined) {\n  userns,\n  \
+             include if exists <local/firefox>\n}\n",
+            "abi <abi/4.0>,\nprofile sandbox flags=(enforce) {\n  priority=10 allow file,\n  \
+             priority=-10 deny /etc/shadow r,\n  userns create,\n  mqueue (open, read, write) \
+             type=posix /myq,\n  io_uring (override_creds, sqpoll) label=foo,\n  all,\n}\n",
+            "profile unconfined-ish flags=(default_allow) {\n  all,\n  deny capability sys_module,\n  \
+             audit deny mount,\n  deny ptrace (trace) peer=unconfined,\n}\n",
+            "@{exec_path} = /usr/bin/tool{,-helper}\nprofile tool @{exec_path} {\n  \
+             @{exec_path} mr,\n  owner @{HOME}/.config/tool/** rw,\n  network inet stream,\n  \
+             network inet6 dgram,\n  unix (send, receive) type=stream peer=(label=tool//helper),\n  \
+             dbus send bus=session path=/org/tool interface=org.tool member={Get,Set} \
+             peer=(name=org.tool),\n  signal (send) set=(term, kill) peer=tool//helper,\n  \
+             profile helper {\n    /usr/bin/tool-helper rix,\n  }\n}\n",
+        ];
+        let tree = TempTree::new("modern", &[("inc/abi/4.0", "")]);
+        let mut options = tree.options();
+        options.include_dirs.push(PathBuf::from(SYSTEM_DIR));
+        for text in profiles {
+            let text = format!("include <tunables/global>\n{text}");
+            let resolved = load_with(&text, &options);
+            assert!(!resolved.has_errors(), "{text}\n{:?}", resolved.diagnostics);
+            assert!(!resolved.profiles.is_empty());
+        }
+    }
 }
