@@ -416,6 +416,9 @@ impl<'o> Resolver<'o> {
             Item::Boolean(assignment) if !in_profile => {
                 self.assign_boolean(assignment, &scope.chain)
             }
+            // FIXME: aliases are accepted but not applied; upstream rewrites
+            // rule paths under `from` to `to`, so the model of a profile
+            // using `alias` lacks those rewritten rules.
             Item::Alias(_) if !in_profile => {}
             Item::Profile(profile) => self.walk_profile(profile, scope, target),
             Item::Rule(rule) => match target {

@@ -126,84 +126,125 @@ impl SymbolTable {
         Ok(out)
     }
 
-    /// Expands one raw value into every combination of its references.
+    /// Expands one raw value into every combination of its references,
+    /// left to right, keeping at most [`MAX_VALUES`] combinations.
     fn expand_value(
         &self,
         value: &str,
         active: &mut Vec<String>,
     ) -> Result<Vec<String>, ExpandError> {
-        let Some(found) = find_reference(value) else {
-            return Ok(vec![value.to_string()]);
-        };
-        let reference = found?;
-        if !valid_name(reference.name) {
-            // `@{a,b}` is an alternation containing `@`, not a variable.
-            return Ok(vec![value.to_string()]);
-        }
-        let prefix = &value[..reference.start];
-        let values = self.expand_set_inner(reference.name, active)?;
-        let mut out = Vec::new();
-        for inserted in values {
-            let rest = format!("{inserted}{}", &value[reference.end..]);
-            for tail in self.expand_value(&rest, active)? {
-                out.push(format!("{prefix}{tail}"));
-                if out.len() > MAX_VALUES {
-                    return Err(ExpandError::TooLarge(reference.name.to_string()));
+        let mut results = vec![String::new()];
+        let mut rest = value;
+        while let Some(found) = find_reference(rest) {
+            let reference = found?;
+            let literal = &rest[..reference.start];
+            if !valid_name(reference.name) {
+                // `@{a,b}` is an alternation containing `@`, not a variable.
+                let text = &rest[..reference.end];
+                results.iter_mut().for_each(|r| r.push_str(text));
+                rest = &rest[reference.end..];
+                continue;
+            }
+            let values = self.expand_set_inner(reference.name, active)?;
+            let mut next = Vec::new();
+            for base in &results {
+                for inserted in &values {
+                    next.push(format!("{base}{literal}{inserted}"));
+                    if next.len() > MAX_VALUES {
+                        return Err(ExpandError::TooLarge(reference.name.to_string()));
+                    }
                 }
             }
+            results = next;
+            rest = &rest[reference.end..];
         }
-        Ok(out)
+        results.iter_mut().for_each(|r| r.push_str(rest));
+        Ok(results)
     }
 
     /// Replaces every `@{NAME}` in a pattern by its value or an
     /// alternation of its values, with upstream's slash handling.
+    ///
+    /// Upstream expands the first reference, then the rest of the text
+    /// with the inserted values in front; so the text "before" a later
+    /// reference is the previous insertion plus the literal text between.
+    /// Each reference is visited once, so the cost is linear in the output.
     pub fn expand_pattern(&self, text: &str) -> Result<String, ExpandError> {
-        let mut out = String::new();
-        let mut rest = text.to_string();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        let mut literal_start = 0;
+        let mut previous: Option<String> = None;
         let mut rounds = 0;
-        while let Some(found) = find_reference(&rest) {
+        while let Some(found) = find_reference(&rest[literal_start..]) {
             let reference = found?;
+            let (start, end) = (
+                literal_start + reference.start,
+                literal_start + reference.end,
+            );
             if !valid_name(reference.name) {
-                let end = reference.end;
-                out.push_str(&rest[..end]);
-                rest = rest[end..].to_string();
+                literal_start = end;
                 continue;
             }
             rounds += 1;
             if rounds > MAX_VALUES {
                 return Err(ExpandError::TooLarge(reference.name.to_string()));
             }
-            let prefix = &rest[..reference.start];
-            let suffix = &rest[reference.end..];
-            let values = self.expand_set(reference.name)?;
-            let trim_leading = prefix.ends_with('/') && prefix.contains(|c| c != '/');
-            let trim_trailing = suffix.starts_with('/');
-            let values: Vec<&str> = values
-                .iter()
-                .map(|v| {
-                    let v = if trim_leading {
-                        v.trim_start_matches('/')
-                    } else {
-                        v
-                    };
-                    if trim_trailing {
-                        v.trim_end_matches('/')
-                    } else {
-                        v
-                    }
-                })
-                .collect();
-            let inserted = if values.len() == 1 {
-                values[0].to_string()
-            } else {
-                format!("{{{}}}", values.join(","))
-            };
-            out.push_str(prefix);
-            rest = format!("{inserted}{suffix}");
+            let literal = &rest[..start];
+            let suffix = &rest[end..];
+            let trim_leading = before_ends_in_path(previous.as_deref(), literal);
+            let inserted = self.insertion(reference.name, trim_leading, suffix.starts_with('/'))?;
+            out.push_str(literal);
+            out.push_str(&inserted);
+            previous = Some(inserted);
+            rest = suffix;
+            literal_start = 0;
         }
-        out.push_str(&rest);
+        out.push_str(rest);
         Ok(out)
     }
+
+    /// The text inserted for `@{name}`: one value, or `{a,b}` of several.
+    fn insertion(
+        &self,
+        name: &str,
+        trim_leading: bool,
+        trim_trailing: bool,
+    ) -> Result<String, ExpandError> {
+        let values = self.expand_set(name)?;
+        let trimmed: Vec<&str> = values
+            .iter()
+            .map(|value| {
+                let value = if trim_leading {
+                    value.trim_start_matches('/')
+                } else {
+                    value
+                };
+                if trim_trailing {
+                    value.trim_end_matches('/')
+                } else {
+                    value
+                }
+            })
+            .collect();
+        Ok(match trimmed.as_slice() {
+            [one] => one.to_string(),
+            _ => format!("{{{}}}", trimmed.join(",")),
+        })
+    }
+}
+
+/// Whether the text before a reference (an earlier insertion, then
+/// `literal`) ends in `/` and is not only slashes, which makes upstream drop
+/// the leading slashes of the inserted values.
+fn before_ends_in_path(previous: Option<&str>, literal: &str) -> bool {
+    let previous = previous.unwrap_or("");
+    let ends_in_slash = if literal.is_empty() {
+        previous.ends_with('/')
+    } else {
+        literal.ends_with('/')
+    };
+    let not_only_slashes = previous.contains(|c| c != '/') || literal.contains(|c| c != '/');
+    ends_in_slash && not_only_slashes
 }
 
 #[cfg(test)]
@@ -242,6 +283,27 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(table.expand_pattern(text).unwrap(), expected, "{text}");
         }
+    }
+
+    #[test]
+    fn hostile_expansions_are_bounded() {
+        let twenty = "@{A}".repeat(20);
+        let symbols = table(&[
+            ("A", &["a", "b"]),
+            ("ONE", &["x"]),
+            ("W", &[twenty.as_str()]),
+        ]);
+        let many = "@{ONE}".repeat(20_000);
+        assert!(matches!(
+            symbols.expand_pattern(&many),
+            Err(ExpandError::TooLarge(_))
+        ));
+        assert!(matches!(
+            symbols.expand_set("W"),
+            Err(ExpandError::TooLarge(_))
+        ));
+        let hundred = "@{ONE}".repeat(100);
+        assert_eq!(symbols.expand_pattern(&hundred).unwrap(), "x".repeat(100));
     }
 
     #[test]
