@@ -56,6 +56,8 @@ pub struct Lexer<'a> {
     text: &'a str,
     pos: usize,
     file: FileId,
+    /// Where the token before the last one read by [`Lexer::token`] ended.
+    last_end: usize,
 }
 
 fn is_blank(c: char) -> bool {
@@ -94,11 +96,22 @@ fn quoted(input: &str) -> IResult<&str, &str> {
 
 impl<'a> Lexer<'a> {
     pub fn new(file: FileId, text: &'a str) -> Lexer<'a> {
-        Lexer { text, pos: 0, file }
+        Lexer {
+            text,
+            pos: 0,
+            file,
+            last_end: 0,
+        }
     }
 
     pub fn pos(&self) -> usize {
         self.pos
+    }
+
+    /// Where the previous token ended, before the trivia skipped by the
+    /// last [`Lexer::token`] call.
+    pub fn last_end(&self) -> usize {
+        self.last_end
     }
 
     pub fn set_pos(&mut self, pos: usize) {
@@ -211,6 +224,7 @@ impl<'a> Lexer<'a> {
 
     /// Reads the next token of a rule after skipping trivia.
     pub fn token(&mut self, mode: WordMode) -> (Token, Span) {
+        self.last_end = self.pos;
         self.skip_trivia();
         let start = self.pos;
         let token = self.token_here(mode);

@@ -370,14 +370,7 @@ impl<'a> Parser<'a> {
         if token == Token::Comma {
             return Some(());
         }
-        self.lexer.set_pos(span.start as usize);
-        let here = self.here();
-        self.error(
-            syntax_error(here, "expected `,` at the end of the rule", "expected `,`")
-                .with_help("end every rule with a comma"),
-        );
-        self.recover();
-        None
+        self.unexpected(span, "`,` at the end of the rule")
     }
 
     // ---- variables -------------------------------------------------------
@@ -1016,14 +1009,24 @@ impl<'a> Parser<'a> {
     }
 
     fn unexpected<T>(&mut self, span: Span, expected: &str) -> Option<T> {
+        let previous_end = self.lexer.last_end().min(span.start as usize);
         self.lexer.set_pos(span.start as usize);
         let here = self.here();
         let found = describe(self.lexer.rest());
-        self.syntax(
-            here,
-            format!("expected {expected}, found {found}"),
-            "unexpected here",
-        );
+        let message = format!("expected {expected}, found {found}");
+        let gap = self
+            .lexer
+            .text_at(Span::new(self.file, previous_end, here.start as usize));
+        if gap.contains('\n') {
+            // Most likely the rule lacks its end: point there, and resume
+            // at the next line, which may well be a good rule.
+            let end = Span::new(self.file, previous_end, previous_end);
+            let label = format!("expected {expected} here");
+            self.error(syntax_error(end, message, &label).with_secondary(here, "found this"));
+            self.lexer.set_pos(previous_end);
+        } else {
+            self.syntax(here, message, "unexpected here");
+        }
         self.recover();
         None
     }

@@ -159,8 +159,13 @@ pub(crate) fn lower_profile(
 ) -> model::Profile {
     let header = &collected.header;
     let chain = &collected.chain;
-    let name = expand_or_report(resolver, &header.name, chain);
-    check_pattern(resolver, &header.name, &name, chain);
+    let name = match expand_or_report(resolver, &header.name, chain) {
+        Some(name) => {
+            check_pattern(resolver, &header.name, &name, chain);
+            name
+        }
+        None => header.name.text.clone(),
+    };
     let attachment = lower_attachment(resolver, header, &name, chain);
     check_header(resolver, header, chain);
     let saved = set_profile_variables(resolver, &name, attachment.as_deref());
@@ -280,7 +285,7 @@ fn lower_attachment(
                     "bad attachment",
                 );
             }
-            let attachment = expand_or_report(resolver, word, chain);
+            let attachment = expand_or_report(resolver, word, chain)?;
             check_pattern(resolver, word, &attachment, chain);
             Some(attachment)
         }
@@ -313,7 +318,9 @@ fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Spa
                 text: value.to_string(),
                 ..flag.clone()
             };
-            let path = expand_or_report(resolver, &word, chain);
+            let Some(path) = expand_or_report(resolver, &word, chain) else {
+                continue;
+            };
             if !path.starts_with('/') {
                 let message = format!("`{key}` must be a path beginning with `/`, not `{path}`");
                 resolver.error(
@@ -425,9 +432,9 @@ pub(crate) fn expand_or_report(
     resolver: &mut Resolver<'_>,
     word: &ast::Word,
     chain: &[Span],
-) -> String {
+) -> Option<String> {
     match resolver.symbols.expand_pattern(&word.text) {
-        Ok(text) => text,
+        Ok(text) => Some(text),
         Err(error) => {
             resolver.error(
                 codes::VARIABLE,
@@ -437,7 +444,7 @@ pub(crate) fn expand_or_report(
                 error.message(),
                 "used here",
             );
-            word.text.clone()
+            None
         }
     }
 }
@@ -520,6 +527,9 @@ fn lower_rule(resolver: &mut Resolver<'_>, scoped: &ScopedRule, profile: &mut mo
         RuleKind::Link(node) => {
             let pattern = expand_or_report(resolver, &node.path, chain);
             let target = expand_or_report(resolver, &node.target, chain);
+            let (Some(pattern), Some(target)) = (pattern, target) else {
+                return;
+            };
             check_path(resolver, &node.path, &pattern, chain);
             check_pattern(resolver, &node.target, &target, chain);
             profile.file_rules.push(model::FileRule {
@@ -582,7 +592,7 @@ fn lower_file_rule(
             return None;
         }
     };
-    let pattern = expand_or_report(resolver, &node.path, &chain);
+    let pattern = expand_or_report(resolver, &node.path, &chain)?;
     check_path(resolver, &node.path, &pattern, &chain);
     let problem = file_rule_problem(node, &decoded, qualifiers.decision);
     if let Some(message) = problem {
@@ -605,10 +615,10 @@ fn lower_file_rule(
             None => {}
         }
     }
-    let target = node
-        .target
-        .as_ref()
-        .map(|word| expand_or_report(resolver, word, &chain));
+    let target = match &node.target {
+        Some(word) => Some(expand_or_report(resolver, word, &chain)?),
+        None => None,
+    };
     let mut link = None;
     match (&mut decoded.exec, target) {
         (Some(exec), Some(target)) => exec.target = Some(target),

@@ -29,20 +29,25 @@ impl Check<'_, '_> {
 
     /// Expands a word that is a pattern, and checks its syntax.
     fn expand_pattern(&mut self, word: &Word) -> String {
-        let text = self.expand(word);
+        let Some(text) = self.try_expand(word) else {
+            return word.text.clone();
+        };
         if !super::lower::check_pattern(self.resolver, word, &text, self.chain) {
             self.failed = true;
         }
         text
     }
 
-    fn expand(&mut self, word: &Word) -> String {
-        let before = self.resolver.diagnostics.len();
+    /// Expands a word; on failure (already reported) the rule fails and
+    /// the raw text stands in.
+    fn try_expand(&mut self, word: &Word) -> Option<String> {
         let text = expand_or_report(self.resolver, word, self.chain);
-        if self.resolver.diagnostics.len() > before {
-            self.failed = true;
-        }
+        self.failed |= text.is_none();
         text
+    }
+
+    fn expand(&mut self, word: &Word) -> String {
+        self.try_expand(word).unwrap_or_else(|| word.text.clone())
     }
 }
 
