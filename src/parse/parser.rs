@@ -1008,6 +1008,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    fn bad_path<T>(&mut self, word: Word) -> Option<T> {
+        let message = format!("`{}` cannot start a rule or path", word.text);
+        let diagnostic = syntax_error(word.span, message, "not a path")
+            .with_help("begin paths with `/`, `@{VARIABLE}`, `:` or `&`");
+        self.error(diagnostic);
+        self.recover();
+        None
+    }
+
     fn unexpected<T>(&mut self, span: Span, expected: &str) -> Option<T> {
         let previous_end = self.lexer.last_end().min(span.start as usize);
         self.lexer.set_pos(span.start as usize);
@@ -1135,6 +1144,9 @@ impl<'a> Parser<'a> {
     ) -> Option<Item> {
         let safety = self.safety();
         let first = self.expect_word("a rule")?;
+        if !(is_mode_word(&first.text) && !first.quoted) && !is_rule_path(&first) {
+            return self.bad_path(first);
+        }
         if let Some(after) = char_after_leading_variable(&first) {
             let message = format!("unexpected `{after}` right after a variable");
             self.syntax(first.span, message, "not a path");
@@ -1144,6 +1156,9 @@ impl<'a> Parser<'a> {
         if !first.quoted && is_mode_word(&first.text) && !first.text.starts_with('/') {
             let subset = self.eat_subset();
             let path = self.expect_word("a path after the permissions")?;
+            if !is_rule_path(&path) {
+                return self.bad_path(path);
+            }
             return self.file_rule_end(start, prefix, keyword, safety, path, first, true, subset);
         }
         let mark = self.lexer.pos();
@@ -1458,6 +1473,26 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// Whether a word may stand where upstream's grammar reads a rule path:
+/// a word starting with `/`, `&`, `:` (not `:=`) or a variable, a quoted
+/// string starting with one of `/@:&`, or a plain identifier.
+fn is_rule_path(word: &Word) -> bool {
+    let text = word.text.as_str();
+    if word.quoted {
+        return text.starts_with(['/', '@', ':', '&']);
+    }
+    let identifier = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let variable = text.strip_prefix('@').is_some_and(|rest| {
+        let name = rest.strip_prefix('{').unwrap_or(rest);
+        name.starts_with(|c: char| c.is_ascii_alphabetic())
+    });
+    identifier
+        || variable
+        || text.starts_with(['/', '&'])
+        || (text.starts_with(':') && !text.starts_with(":="))
 }
 
 /// A path may not continue a leading `@{VAR}` with `+`, `=` or `?` (in

@@ -670,21 +670,10 @@ fn file_rule_problem(
     None
 }
 
-/// File rule paths must be absolute (after expansion) or start with a
-/// variable or alternation that makes them so.
+/// Checks the pattern of a file or link rule.
 fn check_path(resolver: &mut Resolver<'_>, word: &ast::Word, pattern: &str, chain: &[Span]) {
-    if !(pattern.starts_with('/') || pattern.starts_with('{') || pattern.starts_with("@{")) {
-        let message = format!("path `{}` must begin with `/` or a variable", word.text);
-        resolver.error(
-            codes::FILE_RULE,
-            "bad-file-rule",
-            word.span,
-            chain,
-            message,
-            "not absolute",
-        );
-        return;
-    }
+    // Upstream accepts relative patterns (`foo r,`, or a variable that
+    // expands to one); the lexer already limits how a path may start.
     check_pattern(resolver, word, pattern, chain);
 }
 

@@ -12,30 +12,18 @@ pub const MAX_ALTERNATION_DEPTH: usize = 50;
 /// The problem with `pattern`, or `None` when it is well formed.
 pub fn pattern_problem(pattern: &str) -> Option<String> {
     let mut commas: Vec<usize> = Vec::new();
-    let mut in_class = false;
-    let mut class_start = false;
-    let mut chars = pattern.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if chars.next().is_none() {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut index = 0;
+    while index < chars.len() {
+        match chars[index] {
+            '\\' if index + 1 == chars.len() => {
                 return Some("pattern ends with a `\\` escape".into());
             }
-            class_start = false;
-            continue;
-        }
-        if in_class {
-            // A `]` right after `[` or `[^` is a literal member.
-            if c == ']' && !class_start {
-                in_class = false;
-            }
-            class_start = class_start && c == '^';
-            continue;
-        }
-        match c {
-            '[' => {
-                in_class = true;
-                class_start = true;
-            }
+            '\\' => index += 1,
+            '[' => match class_end(&chars, index + 1) {
+                Ok(end) => index = end,
+                Err(problem) => return Some(problem),
+            },
             ']' => return Some("`]` without a matching `[`".into()),
             '{' => {
                 commas.push(0);
@@ -56,14 +44,62 @@ pub fn pattern_problem(pattern: &str) -> Option<String> {
             }
             _ => {}
         }
-    }
-    if in_class {
-        return Some("`[` without a matching `]`".into());
+        index += 1;
     }
     if !commas.is_empty() {
         return Some("`{` without a matching `}`".into());
     }
     None
+}
+
+/// Checks a character class starting after its `[` at `start`; returns the
+/// index of its `]`, or the problem.
+///
+/// As upstream's converter and regex grammar: the first unescaped `]`
+/// closes the class, which may not be empty; `\-` is a plain `-` (the
+/// needless escape is dropped); a `-` is literal first, and later must join
+/// two characters into a range whose end is neither `-` nor `]`.
+fn class_end(chars: &[char], start: usize) -> Result<usize, String> {
+    let mut index = start;
+    if chars.get(index) == Some(&'^') {
+        index += 1;
+    }
+    let first_item = index;
+    let mut can_start_range = false;
+    while index < chars.len() {
+        let (c, escaped, width) = class_char(chars, index);
+        match c {
+            ']' if !escaped && index == first_item => {
+                return Err("empty character class `[]`".into());
+            }
+            ']' if !escaped => return Ok(index),
+            '-' if index > first_item => {
+                let (end, end_escaped, end_width) = class_char(chars, index + width);
+                let bad_end = end == '-' || (end == ']' && !end_escaped) || end == '\0';
+                if !can_start_range || bad_end {
+                    return Err("`-` in a character class must join two characters".into());
+                }
+                index += width + end_width;
+                can_start_range = false;
+                continue;
+            }
+            _ => can_start_range = true,
+        }
+        index += width;
+    }
+    Err("`[` without a matching `]`".into())
+}
+
+/// The class member at `index`: its character, whether it was escaped
+/// (`\-` counts as unescaped), and how many characters it spans. Past the
+/// end it is `'\0'`.
+fn class_char(chars: &[char], index: usize) -> (char, bool, usize) {
+    match (chars.get(index), chars.get(index + 1)) {
+        (Some('\\'), Some('-')) => ('-', false, 2),
+        (Some('\\'), Some(&next)) => (next, true, 2),
+        (Some(&c), _) => (c, false, 1),
+        (None, _) => ('\0', false, 0),
+    }
 }
 
 #[cfg(test)]
@@ -79,14 +115,27 @@ mod tests {
             ("/a/{b,c", false),
             ("/a/b}", false),
             ("/a/[abc]", true),
-            ("/a/[]b]", true),
+            ("/a/[]b]", false),
             ("/a/[]b", false),
-            ("/a/[^]]", true),
+            ("/a/[^]]", false),
+            ("/a/[^]", false),
+            ("/a/[\\-]", true),
+            ("/a/[a\\-]", false),
+            ("/a/[-]", true),
             ("/a/b]", false),
             ("/a/\\{b", true),
             ("/a/b\\", false),
             ("/a/[{]", true),
             ("/{a,{b,c}}", true),
+            ("/a/[a-]", false),
+            ("/a/[-a]", true),
+            ("/a/[a-z-]", false),
+            ("/a/[a-z-Z0-9]", false),
+            ("/a/[z-a]", true),
+            ("/a/[^-a]", true),
+            ("/a/[a--]", false),
+            ("/a/[a-z0-9_.-]", false),
+            ("/a/[a-z0-9_.]", true),
         ];
         for (pattern, ok) in cases {
             assert_eq!(pattern_problem(pattern).is_none(), ok, "{pattern}");
