@@ -238,20 +238,12 @@ impl<'a> Parser<'a> {
         self.rule(start, prefix, depth)
     }
 
-    /// The identifier at the cursor when it is a whole word (a keyword
-    /// candidate), such as `network` in `network inet,`.
+    /// The identifier at the cursor, a keyword candidate such as `network`
+    /// in `network inet,`.
     fn keyword_here(&self) -> Option<&'a str> {
-        let id = self.lexer.peek_identifier()?;
-        let next = self.lexer.rest()[id.len()..].chars().next();
-        match next {
-            None => Some(id),
-            Some(c)
-                if c.is_whitespace() || matches!(c, ',' | '(' | '#' | '"' | '{' | '=' | '<') =>
-            {
-                Some(id)
-            }
-            _ => None,
-        }
+        // Upstream's lexer reads the longest identifier here whatever
+        // follows, so `owner@{HOME}/x r,` is `owner` and a path.
+        self.lexer.peek_identifier()
     }
 
     fn at_word_keyword(&self, keyword: &str) -> bool {
@@ -1485,14 +1477,27 @@ fn is_rule_path(word: &Word) -> bool {
     }
     let identifier = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let variable = text.strip_prefix('@').is_some_and(|rest| {
-        let name = rest.strip_prefix('{').unwrap_or(rest);
-        name.starts_with(|c: char| c.is_ascii_alphabetic())
-    });
+    let variable = starts_with_variable(text);
     identifier
         || variable
         || text.starts_with(['/', '&'])
         || (text.starts_with(':') && !text.starts_with(":="))
+}
+
+/// Whether `text` starts with a well-formed `@{NAME}` or `@NAME`.
+fn starts_with_variable(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('@') else {
+        return false;
+    };
+    let (name, braced) = match rest.strip_prefix('{') {
+        Some(inner) => (inner, true),
+        None => (rest, false),
+    };
+    let length = name
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(name.len());
+    let starts_alpha = name.starts_with(|c: char| c.is_ascii_alphabetic());
+    starts_alpha && (!braced || name[length..].starts_with('}'))
 }
 
 /// A path may not continue a leading `@{VAR}` with `+`, `=` or `?` (in

@@ -63,6 +63,7 @@ pub mod codes {
     pub const VARIABLE: &str = "E020";
     pub const CONDITIONAL: &str = "E021";
     pub const MISPLACED: &str = "E030";
+    pub const ABI: &str = "E033";
     pub const PROFILE: &str = "E031";
     pub const PREFIX: &str = "E032";
     pub const FILE_RULE: &str = "E040";
@@ -216,6 +217,25 @@ pub(crate) struct Resolver<'o> {
 }
 
 const EMBEDDED_TUNABLES: &str = include_str!("tunables.apparmor");
+
+/// The `tunables/...` files whose definitions the embedded defaults hold;
+/// a missing one of these is replaced by them.
+const EMBEDDED_TUNABLE_NAMES: [&str; 14] = [
+    "tunables/global",
+    "tunables/home",
+    "tunables/multiarch",
+    "tunables/proc",
+    "tunables/alias",
+    "tunables/kernelvars",
+    "tunables/xdg-user-dirs",
+    "tunables/share",
+    "tunables/etc",
+    "tunables/run",
+    "tunables/sys",
+    "tunables/securityfs",
+    "tunables/apparmorfs",
+    "tunables/dovecot",
+];
 
 impl<'o> Resolver<'o> {
     fn new(options: &'o ResolveOptions) -> Resolver<'o> {
@@ -398,19 +418,7 @@ impl<'o> Resolver<'o> {
         }
         let in_profile = matches!(target, Target::Profile(_));
         match item {
-            Item::Abi(abi) => {
-                if abi.path.text.is_empty() {
-                    let message = "`abi` needs a file name".to_string();
-                    self.error(
-                        codes::MISPLACED,
-                        "bad-abi",
-                        abi.span,
-                        &scope.chain,
-                        message,
-                        "empty name",
-                    );
-                }
-            }
+            Item::Abi(abi) => self.abi(abi, &scope.chain),
             Item::Include(include) => self.include(include, scope, cache, target),
             Item::Variable(assignment) if !in_profile => self.assign_set(assignment, &scope.chain),
             Item::Boolean(assignment) if !in_profile => {
@@ -454,6 +462,26 @@ impl<'o> Resolver<'o> {
                 "a variable assignment inside a profile",
             ),
             Item::Alias(a) => self.misplaced(a.span, &scope.chain, "an alias inside a profile"),
+        }
+    }
+
+    /// `abi <name>,` must name a readable features file (or the special
+    /// `<kernel>` and `<default>`), found as an include would be.
+    fn abi(&mut self, abi: &ast::Abi, chain: &[Span]) {
+        let name = abi.path.text.as_str();
+        let problem = if name.is_empty() {
+            Some("`abi` needs a file name".to_string())
+        } else if abi.magic && (name == "kernel" || name == "default") {
+            None
+        } else {
+            let base = self.options.base_dir.as_deref();
+            match include::locate(name, abi.magic, &self.search_dirs, base) {
+                include::Located::Found(path) if path.is_file() => None,
+                _ => Some(format!("cannot find the features abi file `{name}`")),
+            }
+        };
+        if let Some(message) = problem {
+            self.error(codes::ABI, "bad-abi", abi.span, chain, message, "abi here");
         }
     }
 
@@ -512,7 +540,9 @@ impl<'o> Resolver<'o> {
             include::Located::Missing(_) if include.if_exists => {
                 log::debug!("optional include `{name}` not found");
             }
-            include::Located::Missing(_) if include.magic && name.starts_with("tunables/") => {
+            include::Located::Missing(_)
+                if include.magic && EMBEDDED_TUNABLE_NAMES.contains(&name.as_str()) =>
+            {
                 log::info!("`{name}` not found; using the embedded default tunables");
                 let tree = self.embedded_tunables();
                 self.walk(&tree.items, &inner, cache, target);
