@@ -50,7 +50,9 @@ fn spec_errors_point_into_the_spec() {
 #[test]
 fn exit_codes() {
     let bad_pattern = "tests/data/prove/bad-pattern.spec.toml";
-    let cases: [(&[&str], i32); 6] = [
+    let variables = "tests/data/prove/variables.spec.toml";
+    let undefined = "tests/data/prove/undefined-variable.spec.toml";
+    let cases: [(&[&str], i32); 9] = [
         (&["prove", CORRECTED, "--spec", SPEC], 0),
         (&["prove", SEED, "--spec", SPEC], 1),
         (
@@ -63,6 +65,9 @@ fn exit_codes() {
         ),
         (&["prove", SEED, "--spec", bad_pattern], 2),
         (&["prove", "--format", "sarif", SEED, "--spec", SPEC], 2),
+        (&["prove", CORRECTED, "--spec", variables], 0),
+        (&["prove", SEED, "--spec", variables], 1),
+        (&["prove", CORRECTED, "--spec", undefined], 2),
     ];
     for (args, expected) in cases {
         let run = aaprove(args, "");

@@ -20,15 +20,11 @@ use crate::compile::Limits;
 use crate::diagnostic::Diagnostic;
 use crate::model::{Decision, Profile};
 use crate::report::{Place, json, text};
+use crate::resolve::variables::SymbolTable;
 use crate::resolve::{self, Input, ResolveOptions};
 use crate::source::{SourceFile, SourceMap};
 
 use super::{FormatArg, GlobalArgs, LoadArgs, Status, after_output, color_choice, print_error};
-
-/// The resolver's code for an include whose file is missing: such an
-/// include is no error for `prove` when the resolver lists it in the
-/// profile's `unresolved_includes` (its rules are then unknown, not absent).
-const INCLUDE_MISSING: &str = "E011";
 
 #[derive(Debug, Args)]
 pub struct ProveArgs {
@@ -60,6 +56,8 @@ struct Inputs {
     /// The files of each baseline, in the order of `baselines`.
     baseline_sources: Vec<SourceMap>,
     inventory: Inventory,
+    /// The profile file's variables, for spec patterns.
+    symbols: SymbolTable,
 }
 
 pub fn run(args: &ProveArgs, global: &GlobalArgs) -> Status {
@@ -77,7 +75,10 @@ pub(super) fn prove_for_load(args: &ProveArgs, global: &GlobalArgs) -> (Status, 
         Ok(inputs) => inputs,
         Err(status) => return (status, false),
     };
-    let expand = |pattern: &str| expand_variables(pattern);
+    let expand = |pattern: &str| {
+        let expanded = inputs.symbols.expand_pattern(pattern);
+        expanded.map_err(|error| error.message())
+    };
     let context = ProveContext {
         profile: &inputs.profile,
         baselines: &inputs.baselines,
@@ -100,17 +101,6 @@ pub(super) fn prove_for_load(args: &ProveArgs, global: &GlobalArgs) -> (Status, 
         Status::Findings
     };
     (after_output(status, written), proved)
-}
-
-/// Spec patterns are taken literally for now.
-///
-/// FIXME: `@{VAR}` in spec patterns is refused until the resolver exposes
-/// the profile's variables; this affects specs written with variables.
-fn expand_variables(pattern: &str) -> Result<String, String> {
-    if pattern.contains("@{") {
-        return Err("variables in spec patterns are not supported yet".to_string());
-    }
-    Ok(pattern.to_string())
 }
 
 fn read_inputs(args: &ProveArgs, global: &GlobalArgs) -> Result<Inputs, Status> {
@@ -144,12 +134,14 @@ fn read_inputs(args: &ProveArgs, global: &GlobalArgs) -> Result<Inputs, Status> 
         baselines,
         baseline_sources,
         inventory,
+        symbols: resolved.symbols,
     })
 }
 
-/// Stops on any resolution error, except a missing include that the
-/// resolver recorded in the profile's `unresolved_includes`: `prove` then
-/// treats its rules as unknown. Other diagnostics are printed too.
+/// Stops on any resolution error, except a missing include when the
+/// resolver recorded one in the profile's `unresolved_includes`: `prove`
+/// then treats their rules as unknown, not absent. Every diagnostic is
+/// printed.
 fn check_resolution(
     diagnostics: &[Diagnostic],
     profile: &Profile,
@@ -157,7 +149,8 @@ fn check_resolution(
     global: &GlobalArgs,
 ) -> Result<(), Status> {
     let tolerated = |diagnostic: &Diagnostic| {
-        diagnostic.code == INCLUDE_MISSING && !profile.unresolved_includes.is_empty()
+        diagnostic.code == resolve::codes::INCLUDE_MISSING
+            && !profile.unresolved_includes.is_empty()
     };
     let fatal = diagnostics.iter().any(|d| d.is_error() && !tolerated(d));
     if !diagnostics.is_empty() {
@@ -275,10 +268,10 @@ fn print_diagnostics(diagnostics: &[Diagnostic], sources: &SourceMap, global: &G
     let mut out = anstream::AutoStream::new(stdout, color_choice(global.color));
     for diagnostic in diagnostics {
         let rendered = match global.format {
-            FormatArg::Json => json::render(diagnostic, sources) + "\n",
+            FormatArg::Json => json::render(diagnostic, sources),
             _ => text::render(diagnostic, sources, true),
         };
-        let _ = writeln!(out, "{}", rendered.trim_end());
+        let _ = writeln!(out, "{rendered}");
     }
 }
 
