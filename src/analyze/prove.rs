@@ -26,7 +26,8 @@ use crate::analyze::witness::{
     intersection, is_empty,
 };
 use crate::compile::{
-    CompileError, Dfa, EntrySource, Half, HalfPermissions, Limits, PermissionAutomaton,
+    CompileError, Dfa, EntrySource, Half, HalfPermissions, Limits, PathPermissions,
+    PermissionAutomaton,
 };
 use crate::diagnostic::Diagnostic;
 use crate::model::{
@@ -180,10 +181,21 @@ struct Compiled<'a> {
     profile: &'a Profile,
     automaton: PermissionAutomaton,
     side: Side,
-    /// Per half (owner, other): the paths a `deny ... l` rule without a
-    /// link target matches. Such a rule denies the link pair for every
-    /// target, which the path's own permissions do not show.
-    link_denied: [Dfa<bool>; 2],
+    /// Each string's [`PathLabel`], minimal: every allowed set of this
+    /// profile is a relabelling of it.
+    paths: Dfa<PathLabel>,
+}
+
+/// What `prove` needs to know of one string for one profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct PathLabel {
+    /// The string is in the path universe.
+    is_path: bool,
+    decision: PathPermissions,
+    /// Per half (owner, other): a `deny ... l` rule without a link target
+    /// matches. Such a rule denies the link pair for every target, which
+    /// the path's own permissions do not show.
+    link_denied: [bool; 2],
 }
 
 /// A set known only between two bounds; `lower == upper` when exact.
@@ -327,6 +339,7 @@ impl<'a> Prover<'a> {
         let positive = intersection(&sets.positive.lower, sets.within, limits);
         let must = self.limit(positive.and_then(|p| difference(&p, negative_upper, limits)))?;
         if !is_empty(&must) {
+            let must = must.minimize();
             return self.finding(&must, sets, perm, letter, baseline, Vec::new());
         }
         let positive = intersection(&sets.positive.upper, sets.within, limits);
@@ -341,7 +354,7 @@ impl<'a> Prover<'a> {
                 .flat_map(|b| b.unknown_includes.clone()),
         );
         includes.dedup();
-        self.finding(&may, sets, perm, letter, baseline, includes)
+        self.finding(&may.minimize(), sets, perm, letter, baseline, includes)
     }
 
     fn finding(
@@ -438,25 +451,21 @@ impl<'a> Prover<'a> {
         half: HalfSelector,
         holds: impl Fn(&HalfPermissions) -> bool,
     ) -> Result<Dfa<bool>, Diagnostic> {
-        let limits = self.context.limits;
-        let mut sets = Vec::new();
-        for (index, which) in [Half::Owner, Half::Other].into_iter().enumerate() {
-            let set = compiled
-                .automaton
-                .automaton(|decision| holds(decision.half(which)));
-            let mut set = self.limit(intersection(&set, &self.universe, limits))?;
-            if perm == FilePerms::LINK {
-                set = self.limit(difference(&set, &compiled.link_denied[index], limits))?;
-            }
-            sets.push(set);
-        }
-        let [owner, other]: [Dfa<bool>; 2] = sets.try_into().expect("two halves");
-        match half {
-            HalfSelector::Owner => Ok(owner),
-            HalfSelector::Other => Ok(other),
-            HalfSelector::Either => self.limit(witness::union(&owner, &other, limits)),
-            HalfSelector::Both => self.limit(intersection(&owner, &other, limits)),
-        }
+        let in_half = |label: &PathLabel, index: usize, which: Half| {
+            let link_denied = perm == FilePerms::LINK && label.link_denied[index];
+            holds(label.decision.half(which)) && !link_denied
+        };
+        Ok(compiled.paths.map(|label| {
+            let owner = || in_half(label, 0, Half::Owner);
+            let other = || in_half(label, 1, Half::Other);
+            label.is_path
+                && match half {
+                    HalfSelector::Owner => owner(),
+                    HalfSelector::Other => other(),
+                    HalfSelector::Either => owner() || other(),
+                    HalfSelector::Both => owner() && other(),
+                }
+        }))
     }
 
     fn baseline(
@@ -514,12 +523,12 @@ fn compile<'a>(
     limits: &Limits,
 ) -> Result<Compiled<'a>, Vec<Diagnostic>> {
     let built = PermissionAutomaton::build(profile, limits);
-    match built.and_then(|automaton| Ok((automaton, link_denied(profile, limits)?))) {
-        Ok((automaton, link_denied)) => Ok(Compiled {
+    match built.and_then(|automaton| Ok((path_labels(profile, &automaton, limits)?, automaton))) {
+        Ok((paths, automaton)) => Ok(Compiled {
             profile,
             automaton,
             side,
-            link_denied,
+            paths,
         }),
         Err(error) => {
             let which = match side {
@@ -537,6 +546,31 @@ fn compile<'a>(
             Err(vec![diagnostic])
         }
     }
+}
+
+/// The labelled automaton of [`Compiled::paths`].
+fn path_labels(
+    profile: &Profile,
+    automaton: &PermissionAutomaton,
+    limits: &Limits,
+) -> Result<Dfa<PathLabel>, CompileError> {
+    let universe = witness::path_universe(limits);
+    let [owner, other] = link_denied(profile, limits)?;
+    let decisions = automaton.permissions_automaton();
+    let labelled = decisions.product(&universe, limits, |decision, is_path| PathLabel {
+        is_path: *is_path,
+        decision: *decision,
+        link_denied: [false; 2],
+    })?;
+    let labelled = labelled.product(&owner, limits, |label, denied| PathLabel {
+        link_denied: [*denied, false],
+        ..*label
+    })?;
+    let labelled = labelled.product(&other, limits, |label, denied| PathLabel {
+        link_denied: [label.link_denied[0], *denied],
+        ..*label
+    })?;
+    Ok(labelled.minimize())
 }
 
 /// Per half (owner, other), the union of the patterns of `deny ... l`

@@ -142,27 +142,32 @@ impl std::fmt::Display for PatternSetError {
     }
 }
 
-/// `a ∩ b`, minimal.
+// The set operations build only the reachable product, without
+// minimising it: callers minimise a set once it is final, where its size
+// matters (before many further products), since minimising costs more than
+// most products here.
+
+/// `a ∩ b`.
 pub fn intersection(
     a: &Dfa<bool>,
     b: &Dfa<bool>,
     limits: &Limits,
 ) -> Result<Dfa<bool>, CompileError> {
-    Ok(a.product(b, limits, |x, y| *x && *y)?.minimize())
+    a.product(b, limits, |x, y| *x && *y)
 }
 
-/// `a ∪ b`, minimal.
+/// `a ∪ b`.
 pub fn union(a: &Dfa<bool>, b: &Dfa<bool>, limits: &Limits) -> Result<Dfa<bool>, CompileError> {
-    Ok(a.product(b, limits, |x, y| *x || *y)?.minimize())
+    a.product(b, limits, |x, y| *x || *y)
 }
 
-/// `a \ b`, minimal.
+/// `a \ b`.
 pub fn difference(
     a: &Dfa<bool>,
     b: &Dfa<bool>,
     limits: &Limits,
 ) -> Result<Dfa<bool>, CompileError> {
-    Ok(a.product(b, limits, |x, y| *x && !*y)?.minimize())
+    a.product(b, limits, |x, y| *x && !*y)
 }
 
 /// True when `set` holds no string.
@@ -364,7 +369,7 @@ fn summarize(
     real: &[&[u8]],
     limits: &Limits,
 ) -> Result<(Vec<SummaryPattern>, bool), CompileError> {
-    let outside = difference(universe, set, limits)?;
+    let outside = difference(universe, set, limits)?.minimize();
     let mut covered = universe.map(|_| false);
     let mut patterns = Vec::new();
     loop {
@@ -383,7 +388,7 @@ fn summarize(
         let Some((pattern, dfa)) = generalize(&next, &outside, limits)? else {
             return Ok((patterns, false));
         };
-        covered = union(&covered, &dfa, limits)?;
+        covered = union(&covered, &dfa, limits)?.minimize();
         patterns.push((pattern, dfa));
     }
 }
