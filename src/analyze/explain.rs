@@ -74,6 +74,8 @@ pub struct Contribution {
     pub deny: bool,
     pub audit: bool,
     pub priority: i32,
+    /// The halves the rule applies to.
+    pub halves: OwnerQualifier,
     /// Letters for the owner half, implied ones included.
     pub owner: FilePerms,
     /// Letters for the other half, implied ones included.
@@ -93,6 +95,15 @@ impl Contribution {
         match half {
             Half::Owner => self.owner,
             Half::Other => self.other,
+        }
+    }
+
+    /// True when the rule applies to `half`.
+    pub fn covers(&self, half: Half) -> bool {
+        match (self.halves, half) {
+            (OwnerQualifier::Both, _) => true,
+            (OwnerQualifier::Owner, Half::Owner) | (OwnerQualifier::Other, Half::Other) => true,
+            _ => false,
         }
     }
 }
@@ -240,7 +251,7 @@ impl<'a> Explainer<'a> {
 
     /// Up to `count` file rules accepted by `wanted`, ranked by how many
     /// leading bytes of `path` their pattern follows (ties in rule order);
-    /// rules that follow none of it are left out.
+    /// rules that follow no more than the leading `/` are left out.
     pub fn closest_rules(
         &self,
         path: &[u8],
@@ -255,7 +266,7 @@ impl<'a> Explainer<'a> {
             let Some(matched) = followed_prefix(&rule.pattern, path, &self.limits) else {
                 continue;
             };
-            if matched > 0 {
+            if matched > 1 {
                 near.push(NearRule {
                     rule: index,
                     matched,
@@ -349,6 +360,7 @@ fn rule_contribution(rule: &FileRule, exact: bool) -> Contribution {
         deny,
         audit: rule.qualifiers.audit,
         priority: rule.qualifiers.priority,
+        halves: rule.qualifiers.owner,
         owner,
         other,
         implied,
@@ -378,6 +390,7 @@ fn implicit_contribution(text: &str, exact: bool) -> Contribution {
         deny: false,
         audit: false,
         priority: 0,
+        halves: OwnerQualifier::Owner,
         owner: letters,
         other: FilePerms::default(),
         implied: FilePerms::default(),
