@@ -100,11 +100,12 @@ impl Contribution {
 
     /// True when the rule applies to `half`.
     pub fn covers(&self, half: Half) -> bool {
-        match (self.halves, half) {
-            (OwnerQualifier::Both, _) => true,
-            (OwnerQualifier::Owner, Half::Owner) | (OwnerQualifier::Other, Half::Other) => true,
-            _ => false,
-        }
+        matches!(
+            (self.halves, half),
+            (OwnerQualifier::Both, _)
+                | (OwnerQualifier::Owner, Half::Owner)
+                | (OwnerQualifier::Other, Half::Other)
+        )
     }
 }
 
