@@ -80,8 +80,10 @@ pub struct Contribution {
     pub owner: FilePerms,
     /// Letters for the other half, implied ones included.
     pub other: FilePerms,
-    /// Letters the rule gives only by implication: `a` from `w`, `m` from
-    /// an inheriting exec mode.
+    /// Letters another letter of the rule implies, whether or not they are
+    /// also written: `a` when it has `w`, `m` when it has an inheriting
+    /// exec mode. (The resolved model may already hold them, so "written
+    /// too" cannot be told apart.)
     pub implied: FilePerms,
     /// A deny rule's `l`: it applies to link pairs only, not to the path.
     pub link_pair_only: bool,
@@ -334,14 +336,14 @@ fn rule_contribution(rule: &FileRule, exact: bool) -> Contribution {
     let deny = rule.qualifiers.decision == Decision::Deny;
     let written = rule.perms;
     let mut implied = FilePerms::default();
-    if written.contains(FilePerms::WRITE) && !written.contains(FilePerms::APPEND) {
+    if written.contains(FilePerms::WRITE) {
         implied = implied.union(FilePerms::APPEND);
     }
     let exec = rule
         .exec
         .clone()
         .filter(|_| written.contains(FilePerms::EXEC));
-    if exec.as_ref().is_some_and(inherits) && !written.contains(FilePerms::MMAP) {
+    if exec.as_ref().is_some_and(inherits) {
         implied = implied.union(FilePerms::MMAP);
     }
     let link_pair_only = deny && written.contains(FilePerms::LINK);

@@ -449,6 +449,18 @@ fn halves_name(halves: OwnerQualifier) -> &'static str {
     }
 }
 
+/// `w implies a`, `ix implies m`, or both, for the implied letters.
+fn implied_by(implied: FilePerms) -> String {
+    let mut parts = Vec::new();
+    if implied.contains(FilePerms::APPEND) {
+        parts.push("w implies a");
+    }
+    if implied.contains(FilePerms::MMAP) {
+        parts.push("an inheriting exec mode implies m");
+    }
+    parts.join(", ")
+}
+
 fn letters_or_dash(perms: FilePerms) -> String {
     if perms.is_empty() {
         "-".to_string()
@@ -518,7 +530,8 @@ fn contribution_text(contribution: &Contribution) -> String {
         let _ = write!(text, " (exec {})", exec_mode_text(exec));
     }
     if !contribution.implied.is_empty() {
-        let _ = write!(text, ", {} implied", contribution.implied.letters());
+        let by = implied_by(contribution.implied);
+        let _ = write!(text, " ({by})");
     }
     let halves = match contribution.halves {
         OwnerQualifier::Both => "owner and other",
