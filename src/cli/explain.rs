@@ -246,12 +246,8 @@ impl View<'_> {
             .filter(|&m| matches[m].contribution.implied.contains(reason.perm))
             .collect();
         if !implied.is_empty() {
-            let by = if reason.perm == FilePerms::APPEND {
-                "w"
-            } else {
-                "an inheriting exec mode"
-            };
-            let _ = write!(text, "; implied by {by} in {}", labels(&implied));
+            let by = implied_by(reason.perm);
+            let _ = write!(text, "; {by} in {}", labels(&implied));
         }
         let other_half = match reason.half {
             Half::Owner => Half::Other,
@@ -449,7 +445,7 @@ fn halves_name(halves: OwnerQualifier) -> &'static str {
     }
 }
 
-/// `w implies a`, `ix implies m`, or both, for the implied letters.
+/// `w implies a`, `an inheriting exec mode implies m`, or both.
 fn implied_by(implied: FilePerms) -> String {
     let mut parts = Vec::new();
     if implied.contains(FilePerms::APPEND) {
