@@ -44,6 +44,9 @@ pub struct Explainer<'a> {
     profile: &'a Profile,
     automaton: &'a PermissionAutomaton,
     limits: Limits,
+    /// Whether to search the alternatives of `{...}` groups (a few small
+    /// automata per matching rule with groups).
+    alternatives: bool,
 }
 
 /// Everything that decides one path.
@@ -121,6 +124,8 @@ pub enum Alternatives {
     Matched(Vec<AlternativeMatch>),
     /// The search was not finished; the text says why, with the numbers.
     Unknown(String),
+    /// Not asked for (see [`Explainer::without_alternatives`]).
+    NotSearched,
 }
 
 /// One matching way through a pattern's alternations.
@@ -191,6 +196,18 @@ impl<'a> Explainer<'a> {
             profile,
             automaton,
             limits: Limits::default(),
+            alternatives: true,
+        }
+    }
+
+    /// An explainer that leaves [`RuleMatch::alternatives`] as
+    /// [`Alternatives::NotSearched`]: only a walk of the automaton and the
+    /// merge per path, for callers explaining many paths (such as every
+    /// witness of `prove`).
+    pub fn without_alternatives(self) -> Explainer<'a> {
+        Explainer {
+            alternatives: false,
+            ..self
         }
     }
 
@@ -230,6 +247,13 @@ impl<'a> Explainer<'a> {
     }
 
     fn rule_match(&self, source: &EntrySource, path: &[u8]) -> RuleMatch {
+        let search = |pattern: &str| {
+            if self.alternatives {
+                alternatives(pattern, path, &self.limits)
+            } else {
+                Alternatives::NotSearched
+            }
+        };
         match source {
             EntrySource::Rule(index) => {
                 let rule = &self.profile.file_rules[*index];
@@ -237,13 +261,13 @@ impl<'a> Explainer<'a> {
                 RuleMatch {
                     source: source.clone(),
                     contribution: rule_contribution(rule, exact),
-                    alternatives: alternatives(&rule.pattern, path, &self.limits),
+                    alternatives: search(&rule.pattern),
                 }
             }
             EntrySource::Implicit(text) => RuleMatch {
                 source: source.clone(),
                 contribution: implicit_contribution(text, self.is_exact(text)),
-                alternatives: alternatives(text, path, &self.limits),
+                alternatives: search(text),
             },
         }
     }

@@ -495,7 +495,7 @@ fn one_line(text: &str) -> String {
 
 fn write_alternatives(out: &mut String, alternatives: &Alternatives) {
     match alternatives {
-        Alternatives::NoGroups => {}
+        Alternatives::NoGroups | Alternatives::NotSearched => {}
         Alternatives::Unknown(reason) => {
             let _ = writeln!(out, "      alternatives: not known ({reason})");
         }
@@ -591,7 +591,7 @@ fn site_json(site: &RuleSite) -> serde_json::Map<String, Value> {
 
 fn alternatives_json(alternatives: &Alternatives) -> Value {
     match alternatives {
-        Alternatives::NoGroups => Value::Null,
+        Alternatives::NoGroups | Alternatives::NotSearched => Value::Null,
         Alternatives::Unknown(reason) => json!({"unknown": reason}),
         Alternatives::Matched(found) => {
             let found: Vec<Value> = found
