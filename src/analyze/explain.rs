@@ -587,41 +587,57 @@ enum Rendering {
     Expanded,
 }
 
+/// Writes `pieces` with the chosen groups rendered as `how` says; false
+/// (with `out` unfinished) once `out` would be longer than `limit`. The
+/// limit matters for [`Rendering::Restricted`], which doubles the text of
+/// every chosen group: nested choices could otherwise grow it
+/// exponentially.
 fn render(
     pattern: &str,
     pieces: &[Piece],
     choices: &[(usize, usize)],
     how: Rendering,
+    limit: usize,
     out: &mut String,
-) {
+) -> bool {
     for piece in pieces {
-        match piece {
-            Piece::Text(range) => out.push_str(&pattern[range.clone()]),
+        let (id, range, alternatives) = match piece {
+            Piece::Text(range) => {
+                out.push_str(&pattern[range.clone()]);
+                continue;
+            }
             Piece::Group {
                 id,
                 range,
                 alternatives,
-            } => match choices.iter().find(|(group, _)| group == id) {
-                None => out.push_str(&pattern[range.clone()]),
-                Some(&(_, chosen)) => {
-                    let mut alternative = String::new();
-                    render(
-                        pattern,
-                        &alternatives[chosen],
-                        choices,
-                        how,
-                        &mut alternative,
-                    );
-                    match how {
-                        Rendering::Expanded => out.push_str(&alternative),
-                        Rendering::Restricted => {
-                            let _ = write!(out, "{{{alternative},{alternative}}}");
-                        }
-                    }
-                }
-            },
+            } => (id, range, alternatives),
+        };
+        let Some(&(_, chosen)) = choices.iter().find(|(group, _)| group == id) else {
+            out.push_str(&pattern[range.clone()]);
+            continue;
+        };
+        let mut alternative = String::new();
+        if !render(
+            pattern,
+            &alternatives[chosen],
+            choices,
+            how,
+            limit,
+            &mut alternative,
+        ) {
+            return false;
+        }
+        if how == Rendering::Restricted && out.len() + 2 * alternative.len() + 3 > limit {
+            return false;
+        }
+        match how {
+            Rendering::Expanded => out.push_str(&alternative),
+            Rendering::Restricted => {
+                let _ = write!(out, "{{{alternative},{alternative}}}");
+            }
         }
     }
+    out.len() <= limit
 }
 
 /// The first group, in pre-order, that is on the way of `choices` (not
@@ -701,13 +717,21 @@ impl AlternativeSearch<'_> {
         }
         self.automata_built += 1;
         let mut restricted = String::new();
-        render(
+        let limit = self.limits.max_pattern_len;
+        let how = Rendering::Restricted;
+        if !render(
             self.pattern,
             &self.pieces,
             choices,
-            Rendering::Restricted,
+            how,
+            limit,
             &mut restricted,
-        );
+        ) {
+            self.stopped = Some(format!(
+                "a restricted pattern is longer than the limit of {limit} bytes"
+            ));
+            return false;
+        }
         match pattern_matches(&restricted, self.path, self.limits) {
             Ok(matched) => matched,
             Err(error) => {
@@ -718,12 +742,15 @@ impl AlternativeSearch<'_> {
     }
 
     fn describe(&self, choices: &[(usize, usize)]) -> AlternativeMatch {
+        // Expanding never makes the text longer than the pattern.
         let mut expanded = String::new();
+        let how = Rendering::Expanded;
         render(
             self.pattern,
             &self.pieces,
             choices,
-            Rendering::Expanded,
+            how,
+            usize::MAX,
             &mut expanded,
         );
         let choices = choices
@@ -734,21 +761,15 @@ impl AlternativeSearch<'_> {
     }
 
     fn choice(&self, pieces: &[Piece], id: usize, index: usize, all: &[(usize, usize)]) -> Choice {
-        let group = find_group(pieces, id).expect("chosen groups exist");
-        let Piece::Group {
-            range,
-            alternatives,
-            ..
-        } = group
-        else {
-            unreachable!("find_group returns groups")
-        };
+        let (range, alternatives) = find_group(pieces, id).expect("chosen groups exist");
         let mut alternative = String::new();
+        let how = Rendering::Expanded;
         render(
             self.pattern,
             &alternatives[index],
             all,
-            Rendering::Expanded,
+            how,
+            usize::MAX,
             &mut alternative,
         );
         Choice {
@@ -759,14 +780,17 @@ impl AlternativeSearch<'_> {
     }
 }
 
-fn find_group(pieces: &[Piece], wanted: usize) -> Option<&Piece> {
+/// The range and alternatives of the group `wanted`.
+fn find_group(pieces: &[Piece], wanted: usize) -> Option<(&std::ops::Range<usize>, &[Vec<Piece>])> {
     pieces.iter().find_map(|piece| match piece {
         Piece::Text(_) => None,
         Piece::Group {
-            id, alternatives, ..
+            id,
+            range,
+            alternatives,
         } => {
             if *id == wanted {
-                Some(piece)
+                Some((range, alternatives.as_slice()))
             } else {
                 alternatives
                     .iter()
@@ -1152,6 +1176,22 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].choices[0].alternative, "*");
         assert_eq!(found[0].choices[0].group, "{*,b}");
+    }
+
+    #[test]
+    fn deep_nesting_stops_at_the_length_limit() {
+        let pattern = format!("/{}q{}", "{a,".repeat(30), "}".repeat(30));
+        let found = alternatives(&pattern, b"/q", &Limits::default());
+        let Alternatives::Unknown(reason) = found else {
+            panic!("{found:?}")
+        };
+        assert!(reason.contains("16384 bytes"), "{reason}");
+        let shallow = format!("/{}q{}", "{a,".repeat(5), "}".repeat(5));
+        let found = alternatives(&shallow, b"/q", &Limits::default());
+        let Alternatives::Matched(found) = found else {
+            panic!("{found:?}")
+        };
+        assert_eq!((found.len(), found[0].choices.len()), (1, 5));
     }
 
     #[test]

@@ -46,12 +46,18 @@ pub struct QueryArgs {
 /// What `query` and `explain` print after their options.
 pub(super) const PATHS_HELP: &str = "\
 Paths are matched as the kernel presents them, without normalisation: a \
-directory ends in `/`, and `//` or `/./` match no rule. Children and hats \
-are named `parent//child`.
+directory ends in `/`, and `//`, `/./` or `/../` are matched as written (the \
+kernel never presents them). A --paths file holds one path a line; only the \
+line break is removed, and empty lines are skipped. Children and hats are \
+named `parent//child`.
 
 Decisions (with --perm): `allow` when every permission asked is allowed, \
 else `deny` when one of them is explicitly denied by a deny rule, else \
-`none` (no rule allows it).";
+`none` (no rule allows it).
+
+JSON: every key of a half is always present; a set of permissions is a string of \
+letters in `rwalkmx` order, `\"\"` when empty; `exec` is the exec mode \
+(`ix`, `Px`, `Px -> target`, ...) or `\"\"` when `x` is not allowed.";
 
 /// Which profile, and which permissions, a command is about.
 #[derive(Debug, Args)]
@@ -359,6 +365,9 @@ pub(super) struct AnswerJson {
 }
 
 impl AnswerJson {
+    // FIXME: a path that is not UTF-8 is printed with U+FFFD in place of
+    // its invalid bytes (here and in the table), so such a path cannot be
+    // read back from the output exactly.
     pub fn of(
         answer: &PathAnswer,
         automaton: &PermissionAutomaton,
