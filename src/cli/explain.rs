@@ -134,7 +134,7 @@ impl View<'_> {
     fn text(&self, loaded: &Loaded) -> String {
         let mut out = String::new();
         let path = String::from_utf8_lossy(&self.explanation.path);
-        let _ = writeln!(out, "path {path} in profile {}", self.profile.name);
+        let _ = writeln!(out, "path {path} in profile {}", loaded.name);
         self.text_decision(&mut out, loaded);
         self.text_matches(&mut out);
         self.text_reasons(&mut out);
@@ -358,7 +358,7 @@ impl View<'_> {
         let reasons = reasons.filter(|r| self.perm.is_none_or(|asked| asked.contains(r.perm)));
         let explanation = ExplanationJson {
             answer: AnswerJson::of(&answer, &loaded.automaton, self.perm),
-            profile: self.profile.name.clone(),
+            profile: loaded.name.clone(),
             perm: self.perm.map(FilePerms::letters),
             matches: matches.map(|(i, m)| self.match_json(i, m)).collect(),
             reasons: reasons.map(|reason| self.reason_json(reason)).collect(),
@@ -504,7 +504,10 @@ fn write_alternatives(out: &mut String, alternatives: &Alternatives) {
                 let choices: Vec<String> = alternative
                     .choices
                     .iter()
-                    .map(|c| format!("`{}` of `{}`", c.alternative, c.group))
+                    .map(|c| match c.alternative.as_str() {
+                        "" => format!("the empty alternative of `{}`", c.group),
+                        text => format!("`{text}` of `{}`", c.group),
+                    })
                     .collect();
                 let _ = writeln!(
                     out,

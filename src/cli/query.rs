@@ -85,6 +85,8 @@ fn parse_perms(text: &str) -> Result<FilePerms, String> {
 /// A profile loaded and compiled, with the files its rules came from.
 pub(super) struct Loaded {
     pub resolved: Resolved,
+    /// The name the profile was selected by (`parent//child` for a child).
+    pub name: String,
     pub profile: Profile,
     pub automaton: PermissionAutomaton,
 }
@@ -117,18 +119,24 @@ pub(super) fn load(
             return None;
         }
     };
+    let name = select.profile_name.clone().unwrap_or(profile.name.clone());
+    let started = std::time::Instant::now();
     let automaton = match PermissionAutomaton::build(&profile, &Limits::default()) {
         Ok(automaton) => automaton,
         Err(error) => {
-            print_error(&format!(
-                "cannot compile profile `{}`: {error}",
-                profile.name
-            ));
+            print_error(&format!("cannot compile profile `{name}`: {error}"));
             return None;
         }
     };
+    log::info!(
+        "compiled profile {name}: {} file rules, {} DFA states in {:.1?}",
+        profile.file_rules.len(),
+        automaton.state_count(),
+        started.elapsed()
+    );
     Some(Loaded {
         resolved,
+        name,
         profile,
         automaton,
     })
