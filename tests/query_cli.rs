@@ -177,6 +177,27 @@ fn explain_answers_with_exit_code_zero() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     assert_eq!(value["matches"], serde_json::json!([]));
+    assert_eq!(
+        value["closest"],
+        serde_json::json!([]),
+        "no rule follows past `/`"
+    );
+
+    let run = aaprove(&["--format", "json", "explain", &profile, "/a"], "");
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    let closest = &value["closest"];
+    let near: Vec<(&str, u64)> = closest
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|near| {
+            (
+                near["text"].as_str().unwrap(),
+                near["followed_bytes"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(near, [("/a/** rw,", 2), ("deny /a/b w,", 2)]);
 }
 
 #[test]
