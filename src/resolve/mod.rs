@@ -214,6 +214,8 @@ pub(crate) struct Resolver<'o> {
     /// Set by `decode` for the file about to be added: where its first
     /// invalid UTF-8 byte was.
     bad_utf8_at: Option<usize>,
+    /// A top-level profile has been read, which ends the preamble.
+    profile_seen: bool,
 }
 
 const EMBEDDED_TUNABLES: &str = include_str!("tunables.apparmor");
@@ -251,6 +253,7 @@ impl<'o> Resolver<'o> {
             embedded: None,
             used_embedded: false,
             bad_utf8_at: None,
+            profile_seen: false,
         }
     }
 
@@ -417,6 +420,9 @@ impl<'o> Resolver<'o> {
             return;
         }
         let in_profile = matches!(target, Target::Profile(_));
+        if !in_profile && self.late_preamble(item, &scope.chain) {
+            return;
+        }
         match item {
             Item::Abi(abi) => self.abi(abi, &scope.chain),
             Item::Include(include) => self.include(include, scope, cache, target),
@@ -483,6 +489,31 @@ impl<'o> Resolver<'o> {
         if let Some(message) = problem {
             self.error(codes::ABI, "bad-abi", abi.span, chain, message, "abi here");
         }
+    }
+
+    /// Upstream's grammar reads the preamble (abi, variables, aliases)
+    /// before the first profile; reports one that comes later.
+    fn late_preamble(&mut self, item: &Item, chain: &[Span]) -> bool {
+        let span = match item {
+            Item::Abi(abi) => abi.span,
+            Item::Variable(variable) => variable.span,
+            Item::Boolean(boolean) => boolean.span,
+            Item::Alias(alias) => alias.span,
+            _ => return false,
+        };
+        if !self.profile_seen {
+            return false;
+        }
+        let message = "this statement must come before the first profile".to_string();
+        self.error(
+            codes::MISPLACED,
+            "misplaced-statement",
+            span,
+            chain,
+            message,
+            "after a profile",
+        );
+        true
     }
 
     fn misplaced(&mut self, span: Span, chain: &[Span], what: &str) {
@@ -653,6 +684,7 @@ impl<'o> Resolver<'o> {
         );
         match target {
             Target::Preamble(list) => {
+                self.profile_seen = true;
                 self.check_top_level_name(profile, &scope.chain);
                 list.push(collected);
             }
