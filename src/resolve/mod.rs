@@ -293,6 +293,10 @@ impl<'o> Resolver<'o> {
     /// Reads a file as text. Invalid UTF-8 is replaced and reported.
     fn read_text(&mut self, path: &Path, at: Option<Span>, chain: &[Span]) -> Option<String> {
         let result = std::fs::metadata(path).and_then(|meta| {
+            if !meta.is_file() {
+                // Devices and pipes could be read forever.
+                return Err(std::io::Error::other("not a regular file"));
+            }
             if meta.len() > MAX_FILE_SIZE {
                 let message = format!(
                     "file is {} bytes, more than the limit of {MAX_FILE_SIZE}",
@@ -565,8 +569,12 @@ impl<'o> Resolver<'o> {
             include::Located::Found(path) if path.is_dir() => {
                 self.include_dir(&path, include, &inner, cache, target)
             }
-            include::Located::Found(path) => {
+            include::Located::Found(path) if path.is_file() => {
                 self.include_file(&path, include, &inner, cache, target)
+            }
+            include::Located::Found(path) => {
+                // Upstream reads regular files and directories only.
+                log::debug!("skipping include of special file {}", path.display());
             }
             include::Located::Missing(_) if include.if_exists => {
                 log::debug!("optional include `{name}` not found");
