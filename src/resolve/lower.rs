@@ -324,7 +324,7 @@ fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Spa
             if !path.starts_with('/') {
                 let message = format!("`{key}` must be a path beginning with `/`, not `{path}`");
                 resolver.error(
-                    codes::PROFILE,
+                    codes::FLAG,
                     "bad-flag",
                     flag.span,
                     chain,
@@ -374,11 +374,14 @@ pub(crate) fn check_duplicates(resolver: &mut Resolver<'_>, profiles: &[model::P
     for profile in profiles {
         if let Some(first) = seen.get(profile.name.as_str()) {
             let message = format!("profile `{}` is defined twice", profile.name);
-            let diagnostic =
-                crate::diagnostic::Diagnostic::error(codes::PROFILE, "duplicate-profile", message)
-                    .with_primary(profile.origin.span, "defined again here")
-                    .with_secondary(first.origin.span, "first defined here")
-                    .with_include_chain(profile.origin.include_chain.clone());
+            let diagnostic = crate::diagnostic::Diagnostic::error(
+                codes::DUPLICATE_PROFILE,
+                "duplicate-profile",
+                message,
+            )
+            .with_primary(profile.origin.span, "defined again here")
+            .with_secondary(first.origin.span, "first defined here")
+            .with_include_chain(profile.origin.include_chain.clone());
             resolver.report(diagnostic);
         } else {
             seen.insert(&profile.name, profile);
@@ -582,7 +585,7 @@ fn lower_file_rule(
         Ok(decoded) => decoded,
         Err(message) => {
             resolver.error(
-                codes::FILE_RULE,
+                codes::PERMISSIONS,
                 "bad-permissions",
                 node.perms.span,
                 &chain,

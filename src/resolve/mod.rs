@@ -56,22 +56,66 @@ fn nesting_span(item: &Item) -> Option<Span> {
 /// The largest file read, in bytes.
 pub const MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
 
-/// The stable codes of resolution and semantic errors.
+/// The stable codes of resolution and semantic errors, each with the one
+/// kebab-case name it is reported under (see [`codes::NAMES`]).
 pub mod codes {
+    /// A file could not be read.
     pub const IO: &str = "E010";
+    /// An included file was not found.
     pub const INCLUDE_MISSING: &str = "E011";
+    /// Includes nested too deeply.
     pub const INCLUDE_TOO_DEEP: &str = "E012";
+    /// A file includes itself (a warning: upstream skips it).
     pub const INCLUDE_CYCLE: &str = "E013";
+    /// An undefined, redefined or self-referencing variable.
     pub const VARIABLE: &str = "E020";
+    /// A condition of `if` that cannot be evaluated.
     pub const CONDITIONAL: &str = "E021";
+    /// A statement in a place the grammar does not allow it.
     pub const MISPLACED: &str = "E030";
-    pub const ABI: &str = "E033";
+    /// A bad profile name, attachment, identity or xattrs.
     pub const PROFILE: &str = "E031";
+    /// A bad rule prefix (priority, owner, conflicting block prefix).
     pub const PREFIX: &str = "E032";
+    /// An `abi` file that cannot be found.
+    pub const ABI: &str = "E033";
+    /// An unknown or conflicting profile flag.
+    pub const FLAG: &str = "E034";
+    /// Two profiles with one name at one level.
+    pub const DUPLICATE_PROFILE: &str = "E035";
+    /// A rule apparmor_parser drops (a warning).
+    pub const IGNORED_RULE: &str = "E036";
+    /// A file rule that upstream rejects.
     pub const FILE_RULE: &str = "E040";
-    pub const PATTERN: &str = "E042";
+    /// Exec modes that conflict on one path.
     pub const EXEC_CONFLICT: &str = "E041";
+    /// A malformed pattern.
+    pub const PATTERN: &str = "E042";
+    /// Bad permission letters.
+    pub const PERMISSIONS: &str = "E043";
+    /// A non-file rule that upstream rejects.
     pub const RULE: &str = "E050";
+
+    /// Every code of this module with its name.
+    pub const NAMES: [(&str, &str); 17] = [
+        (IO, "io-error"),
+        (INCLUDE_MISSING, "include-not-found"),
+        (INCLUDE_TOO_DEEP, "include-too-deep"),
+        (INCLUDE_CYCLE, "include-cycle"),
+        (VARIABLE, "bad-variable"),
+        (CONDITIONAL, "bad-condition"),
+        (MISPLACED, "misplaced-statement"),
+        (PROFILE, "bad-profile"),
+        (PREFIX, "bad-prefix"),
+        (ABI, "bad-abi"),
+        (FLAG, "bad-flag"),
+        (DUPLICATE_PROFILE, "duplicate-profile"),
+        (IGNORED_RULE, "ignored-rule"),
+        (FILE_RULE, "bad-file-rule"),
+        (EXEC_CONFLICT, "conflicting-exec"),
+        (PATTERN, "bad-pattern"),
+        (PERMISSIONS, "bad-permissions"),
+    ];
 }
 
 /// Where includes are searched.
@@ -623,6 +667,40 @@ mod tests {
         assert_eq!(profile.other_rules[0].qualifiers.priority, 5);
         assert!(profile.children[0].is_hat);
         assert_eq!(profile.children[0].name, "hat");
+    }
+
+    #[test]
+    fn every_code_has_one_name() {
+        let mut all: Vec<(&str, &str)> = codes::NAMES.to_vec();
+        all.push((codes::RULE, "bad-rule"));
+        let parse_codes = [
+            (crate::parse::codes::SYNTAX, "syntax-error"),
+            (crate::parse::codes::TOO_DEEP, "nesting-too-deep"),
+            (crate::parse::codes::TOO_MANY_ERRORS, "too-many-errors"),
+            (crate::parse::codes::NOT_TEXT, "not-text"),
+        ];
+        all.extend(parse_codes);
+        let codes: HashSet<&str> = all.iter().map(|(code, _)| *code).collect();
+        let names: HashSet<&str> = all.iter().map(|(_, name)| *name).collect();
+        assert_eq!((codes.len(), names.len()), (all.len(), all.len()));
+
+        // Diagnostics of many broken inputs use each code with its name.
+        let inputs = [
+            "@{A}=1\n@{A}=2\n/p flags=(bogus, complain, enforce) {\n include <nope>\n              capability bogus,\n owner signal,\n /a/{b} r,\n /a wa,\n /a ix,\n /a px,\n              deny /b ix,\n audit { network, }\n if $nope { }\n @{X}/y r,\n}\n/p {\n}\n",
+            "abi <nope>,\n/q {\n /r ux,\n /r Ux,\n}\n@{Z}=1\n",
+        ];
+        for text in inputs {
+            let resolved = load_with(text, &ResolveOptions::default());
+            assert!(
+                resolved.diagnostics.len() >= 3,
+                "{:?}",
+                resolved.diagnostics
+            );
+            for diagnostic in &resolved.diagnostics {
+                let pair = (diagnostic.code, diagnostic.name);
+                assert!(all.contains(&pair), "{pair:?}: {}", diagnostic.message);
+            }
+        }
     }
 
     /// Profiles in the style of AppArmor 4.x policy, not in the corpus.

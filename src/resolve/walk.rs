@@ -43,7 +43,7 @@ impl Resolver<'_> {
             let message = format!("includes and blocks nested deeper than {MAX_NESTING} levels");
             let chain = &scope.chain;
             self.error(
-                codes::INCLUDE_TOO_DEEP,
+                crate::parse::codes::TOO_DEEP,
                 "nesting-too-deep",
                 span,
                 chain,
@@ -409,7 +409,7 @@ impl Resolver<'_> {
                 "{} rule inside a prefix block is ignored",
                 rule.kind.keyword()
             );
-            let diagnostic = Diagnostic::warning(codes::MISPLACED, "ignored-rule", message)
+            let diagnostic = Diagnostic::warning(codes::IGNORED_RULE, "ignored-rule", message)
                 .with_primary(rule.span, "dropped by apparmor_parser")
                 .with_help("move the rule out of the block and write the prefix on it")
                 .with_include_chain(scope.chain.clone());
