@@ -262,6 +262,8 @@ pub(crate) struct Resolver<'o> {
     bad_utf8_at: Option<usize>,
     /// A top-level profile has been read, which ends the preamble.
     profile_seen: bool,
+    /// `alias FROM -> TO,` rules in the order read.
+    pub aliases: Vec<(String, String)>,
 }
 
 const EMBEDDED_TUNABLES: &str = include_str!("tunables.apparmor");
@@ -300,6 +302,7 @@ impl<'o> Resolver<'o> {
             used_embedded: false,
             bad_utf8_at: None,
             profile_seen: false,
+            aliases: Vec::new(),
         }
     }
 

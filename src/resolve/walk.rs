@@ -63,10 +63,13 @@ impl Resolver<'_> {
             Item::Boolean(assignment) if !in_profile => {
                 self.assign_boolean(assignment, &scope.chain)
             }
-            // FIXME: aliases are accepted but not applied; upstream rewrites
-            // rule paths under `from` to `to`, so the model of a profile
-            // using `alias` lacks those rewritten rules.
-            Item::Alias(_) if !in_profile => {}
+            Item::Alias(alias) if !in_profile => {
+                // A repeated `from` keeps its first target, as upstream.
+                let from = alias.from.text.clone();
+                if !self.aliases.iter().any(|(known, _)| *known == from) {
+                    self.aliases.push((from, alias.to.text.clone()));
+                }
+            }
             Item::Profile(profile) => self.walk_profile(profile, scope, target),
             Item::Rule(rule) => match target {
                 Target::Profile(collected) => self.add_rule(rule, scope, collected),
