@@ -153,9 +153,89 @@ pub fn select_profile<'p>(
             .map(|(_, profile)| *profile)
             .ok_or_else(|| format!("no profile is called `{wanted}`; {}", list())),
         None if profiles.len() == 1 => Ok(&profiles[0]),
+        None if profiles.is_empty() => Err("the file defines no profile".to_string()),
         None => Err(format!(
             "choose a profile with `--profile NAME`; {}",
             list()
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Origin;
+    use crate::source::{FileId, Span};
+
+    fn profile(name: &str, children: Vec<Profile>) -> Profile {
+        Profile {
+            name: name.into(),
+            origin: Origin {
+                span: Span::new(FileId(0), 0, 0),
+                include_chain: vec![],
+            },
+            attachment: None,
+            flags: vec![],
+            is_hat: false,
+            file_rules: vec![],
+            other_rules: vec![],
+            children,
+        }
+    }
+
+    #[test]
+    fn profiles_are_named_parent_slash_slash_child() {
+        let file = [
+            profile("a", vec![profile("h", vec![profile("g", vec![])])]),
+            profile("b", vec![]),
+        ];
+        let names: Vec<String> = profile_names(&file).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["a", "a//h", "a//h//g", "b"]);
+    }
+
+    #[test]
+    fn selection_names_every_profile_on_error() {
+        let one = [profile("a", vec![profile("h", vec![])])];
+        let two = [profile("a", vec![]), profile("b", vec![])];
+        let cases: [(&[Profile], Option<&str>, Result<&str, &str>); 6] = [
+            (&one, None, Ok("a")),
+            (&one, Some("a//h"), Ok("h")),
+            (
+                &one,
+                Some("h"),
+                Err("no profile is called `h`; its profiles are: a, a//h"),
+            ),
+            (
+                &two,
+                None,
+                Err("choose a profile with `--profile NAME`; its profiles are: a, b"),
+            ),
+            (&two, Some("b"), Ok("b")),
+            (&[], None, Err("the file defines no profile")),
+        ];
+        for (profiles, wanted, expected) in cases {
+            let got = select_profile(profiles, wanted).map(|p| p.name.as_str());
+            assert_eq!(got, expected.map_err(str::to_string), "{wanted:?}");
+        }
+    }
+
+    #[test]
+    fn decisions_of_several_letters() {
+        let half = HalfPermissions {
+            allow: FilePerms::from_letters("r").unwrap(),
+            deny: FilePerms::from_letters("w").unwrap(),
+            ..HalfPermissions::default()
+        };
+        let cases = [
+            ("r", PermissionDecision::Allow),
+            ("w", PermissionDecision::Deny),
+            ("rw", PermissionDecision::Deny),
+            ("rk", PermissionDecision::None),
+            ("k", PermissionDecision::None),
+        ];
+        for (letters, expected) in cases {
+            let perms = FilePerms::from_letters(letters).unwrap();
+            assert_eq!(decide(&half, perms), expected, "{letters}");
+        }
     }
 }
