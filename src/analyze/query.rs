@@ -197,7 +197,8 @@ mod tests {
     fn selection_names_every_profile_on_error() {
         let one = [profile("a", vec![profile("h", vec![])])];
         let two = [profile("a", vec![]), profile("b", vec![])];
-        let cases: [(&[Profile], Option<&str>, Result<&str, &str>); 6] = [
+        type Case<'a> = (&'a [Profile], Option<&'a str>, Result<&'a str, &'a str>);
+        let cases: [Case; 6] = [
             (&one, None, Ok("a")),
             (&one, Some("a//h"), Ok("h")),
             (
