@@ -23,6 +23,39 @@
 //! When no rule matches, [`Explainer::closest_rules`] names the rules
 //! whose pattern follows the path the longest way (bytes read before the
 //! rule's automaton can no longer reach a match).
+//!
+//! ```
+//! use aaprove::analyze::explain::Explainer;
+//! use aaprove::analyze::query::PermissionDecision;
+//! use aaprove::compile::{Half, Limits, PermissionAutomaton};
+//! use aaprove::model::FilePerms;
+//! # use aaprove::model::*;
+//! # use aaprove::source::{FileId, Span};
+//! # let origin = Origin { span: Span::new(FileId(0), 0, 0), include_chain: vec![] };
+//! # let rule = |pattern: &str, perms: &str, decision| FileRule {
+//! #     origin: origin.clone(),
+//! #     qualifiers: Qualifiers { decision, ..Qualifiers::default() },
+//! #     pattern: pattern.to_string(),
+//! #     perms: FilePerms::from_letters(perms).unwrap(),
+//! #     exec: None,
+//! #     link: None,
+//! # };
+//! # let profile = Profile {
+//! #     name: "p".into(), origin: origin.clone(), attachment: None, flags: vec![],
+//! #     is_hat: false, other_rules: vec![], children: vec![],
+//! #     file_rules: vec![rule("/proc/**", "rw", Decision::Allow),
+//! #                      rule("/proc/sys/{kernel,vm}/**", "w", Decision::Deny)],
+//! # };
+//! let automaton = PermissionAutomaton::build(&profile, &Limits::default())?;
+//! let explanation = Explainer::new(&profile, &automaton).explain(b"/proc/sys/vm/x");
+//!
+//! // Write is denied by rule 1, over the allow of rule 0.
+//! let write = explanation.reason(Half::Owner, FilePerms::WRITE).unwrap();
+//! assert_eq!(write.decision, PermissionDecision::Deny);
+//! assert_eq!((&write.denied_by[..], &write.allowed_by[..]), (&[1][..], &[0][..]));
+//! assert_eq!(explanation.deciding_rules(Half::Owner, FilePerms::WRITE), vec![1]);
+//! # Ok::<(), aaprove::compile::CompileError>(())
+//! ```
 
 use std::fmt::Write as _;
 
