@@ -153,7 +153,7 @@ pub enum Alternatives {
     /// The pattern has no alternation.
     NoGroups,
     /// Each way through the groups that matches, at most
-    /// [`MAX_ALTERNATIVE_MATCHES`] of them.
+    /// 16 of them.
     Matched(Vec<AlternativeMatch>),
     /// The search was not finished; the text says why, with the numbers.
     Unknown(String),
