@@ -15,6 +15,8 @@
 //! the exit code of the findings computed so far.
 
 mod check;
+mod explain;
+mod query;
 mod load;
 mod prove;
 mod rules;
@@ -29,6 +31,8 @@ use crate::report::Format;
 use crate::resolve::ResolveOptions;
 
 pub use check::CheckArgs;
+pub use explain::ExplainArgs;
+pub use query::QueryArgs;
 pub use load::LoadProfileArgs;
 pub use prove::ProveArgs;
 
@@ -128,6 +132,10 @@ impl LoadArgs {
 pub enum Command {
     /// Parse, resolve, validate and lint profiles; print every diagnostic.
     Check(CheckArgs),
+    /// What a profile decides for paths: permissions of both halves.
+    Query(QueryArgs),
+    /// The decision for one path, every rule matching it, and why.
+    Explain(ExplainArgs),
     /// Prove a spec about a profile over all paths (exit 0 proved, 1 not).
     Prove(ProveArgs),
     /// Prove a spec, then load the profile with apparmor_parser if proved.
@@ -162,6 +170,8 @@ pub fn run(cli: &Cli) -> Status {
     let global = &cli.global;
     match &cli.command {
         Command::Check(args) => check::run(args, global),
+        Command::Query(args) => query::run(args, global),
+        Command::Explain(args) => explain::run(args, global),
         Command::Prove(args) => prove::run(args, global),
         Command::Load(args) => load::run(args, global),
         Command::Rules => rules::list(global),
