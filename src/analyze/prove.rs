@@ -20,6 +20,8 @@
 //! empty the claim is violated; if even the largest is empty it holds;
 //! otherwise it is undecided, and the includes it depends on are named.
 
+use crate::analyze::explain::{Explainer, Explanation};
+use crate::analyze::query::PermissionDecision;
 use crate::analyze::spec::{Assertion, Baseline, Claim, HalfSelector, Spec};
 use crate::analyze::witness::{
     self, Inventory, PatternSetError, SetDescription, SetSize, WitnessPath, difference,
@@ -30,9 +32,7 @@ use crate::compile::{
     PermissionAutomaton,
 };
 use crate::diagnostic::Diagnostic;
-use crate::model::{
-    Decision, ExecTransition, FilePerms, FileRule, Origin, OwnerQualifier, Profile,
-};
+use crate::model::{Decision, FilePerms, Origin, OwnerQualifier, Profile};
 use crate::source::{FileId, Span};
 
 /// What `prove` needs besides the spec: the profile, the baselines the
@@ -219,6 +219,7 @@ impl Bounds {
 /// in `negative`. `positive` is on the side of `cause` for rules.
 struct DirectionSets<'s> {
     direction: Direction,
+    half: HalfSelector,
     positive: &'s Bounds,
     negative: Option<&'s Bounds>,
     within: &'s Dfa<bool>,
@@ -280,12 +281,14 @@ impl<'a> Prover<'a> {
         let limits = self.context.limits;
         let over = |positive, negative, within| DirectionSets {
             direction: Direction::AllowedButShouldNotBe,
+            half,
             positive,
             negative,
             within,
         };
         let under = |positive, negative, within| DirectionSets {
             direction: Direction::ShouldBeAllowedButIsNot,
+            half,
             positive,
             negative,
             within,
@@ -378,7 +381,7 @@ impl<'a> Prover<'a> {
         } = self.limit(described)?;
         let witnesses = witnesses
             .into_iter()
-            .map(|witness| self.witness(witness, sets.direction, perm, baseline))
+            .map(|witness| self.witness(witness, sets, perm, baseline))
             .collect();
         let verdict = if unknown_includes.is_empty() {
             Verdict::Violated
@@ -404,14 +407,18 @@ impl<'a> Prover<'a> {
     fn witness(
         &self,
         witness: WitnessPath,
-        direction: Direction,
+        sets: &DirectionSets,
         perm: FilePerms,
         baseline: Option<&Compiled>,
     ) -> Witness {
-        let allowed = direction == Direction::AllowedButShouldNotBe;
-        let mut rules = deciding_rules(&self.subject, &witness.path, perm, allowed);
+        let (half, allowed) = (
+            sets.half,
+            sets.direction == Direction::AllowedButShouldNotBe,
+        );
+        let path = &witness.path;
+        let mut rules = deciding_rules(&self.subject, path, perm, half, allowed);
         if let Some(baseline) = baseline {
-            rules.extend(deciding_rules(baseline, &witness.path, perm, !allowed));
+            rules.extend(deciding_rules(baseline, path, perm, half, !allowed));
         }
         Witness {
             path: witness.path,
@@ -610,65 +617,91 @@ fn link_denied(profile: &Profile, limits: &Limits) -> Result<[Dfa<bool>; 2], Com
     Ok(halves.try_into().expect("two halves"))
 }
 
-/// The rules that decide `perm` on `path`: when `allowed`, the allow rules
-/// granting it; otherwise the deny rules refusing it, or the fact that no
-/// rule allows it.
+/// The rules that decide `perm` on `path` in the halves `half` selects, as
+/// `explain` finds them: when `allowed`, the allow rules granting it where
+/// it is allowed; otherwise the deny rules taking it where it is denied,
+/// and the fact that no rule allows it where none does. A `deny ... l`
+/// rule decides `l` on its own (explain counts it for link pairs only).
 fn deciding_rules(
     compiled: &Compiled,
     path: &[u8],
     perm: FilePerms,
+    half: HalfSelector,
     allowed: bool,
 ) -> Vec<DecidingRule> {
     let side = compiled.side;
-    let wanted = if allowed {
-        Decision::Allow
-    } else {
-        Decision::Deny
-    };
-    let mut rules = Vec::new();
-    for source in compiled.automaton.matching_sources(path) {
-        match source {
-            EntrySource::Rule(index) => {
-                let rule = &compiled.profile.file_rules[*index];
-                let decision = match rule.qualifiers.decision {
-                    Decision::Deny => Decision::Deny,
-                    Decision::Allow | Decision::Prompt => Decision::Allow,
-                };
-                if decision == wanted && grants(rule, perm) {
-                    rules.push(DecidingRule::Rule {
-                        side,
-                        index: *index,
-                        decision: rule.qualifiers.decision,
-                        origin: rule.origin.clone(),
-                    });
-                }
+    let explainer = Explainer::new(compiled.profile, &compiled.automaton);
+    let explanation = explainer.without_alternatives().explain(path);
+    let mut matches: Vec<usize> = Vec::new();
+    let mut unallowed = false;
+    for &which in selected_halves(half) {
+        if perm == FilePerms::LINK && !allowed {
+            matches.extend(link_deny_matches(compiled, &explanation, which));
+        }
+        match (allowed, explanation.decision(which, perm)) {
+            (true, PermissionDecision::Allow) | (false, PermissionDecision::Deny) => {
+                matches.extend(explanation.deciding(which, perm));
             }
-            EntrySource::Implicit(pattern) if allowed => {
-                rules.push(DecidingRule::Implicit { side, pattern });
-            }
-            EntrySource::Implicit(_) => {}
+            (false, PermissionDecision::None) => unallowed = true,
+            _ => {}
         }
     }
-    if rules.is_empty() && !allowed {
+    matches.sort_unstable();
+    matches.dedup();
+    let mut rules: Vec<DecidingRule> = matches
+        .iter()
+        .map(|&m| deciding_rule(compiled, &explanation.matches[m].source, side))
+        .collect();
+    if rules.is_empty() && (unallowed || !allowed) {
         rules.push(DecidingRule::NoAllowRule { side });
     }
     rules
 }
 
-/// True when `rule` speaks about `perm`: `w` brings `a`, and `ix` (also as
-/// the fallback of `pix`, `cix`) brings `m`.
-fn grants(rule: &FileRule, perm: FilePerms) -> bool {
-    if rule.perms.contains(perm) {
-        return true;
+fn selected_halves(half: HalfSelector) -> &'static [Half] {
+    match half {
+        HalfSelector::Either | HalfSelector::Both => &Half::BOTH,
+        HalfSelector::Owner => &[Half::Owner],
+        HalfSelector::Other => &[Half::Other],
     }
-    let inherits = rule.exec.as_ref().is_some_and(|exec| {
-        exec.transition == Some(ExecTransition::Inherit)
-            || exec.fallback == Some(ExecTransition::Inherit)
-    });
-    match perm {
-        FilePerms::APPEND => rule.perms.contains(FilePerms::WRITE),
-        FilePerms::MMAP => inherits && rule.qualifiers.decision != Decision::Deny,
-        _ => false,
+}
+
+/// The matches of `deny ... l` rules without a link target in `half`.
+fn link_deny_matches<'e>(
+    compiled: &'e Compiled,
+    explanation: &'e Explanation,
+    half: Half,
+) -> impl Iterator<Item = usize> + 'e {
+    let matches = explanation.matches.iter().enumerate();
+    matches.filter_map(move |(m, found)| {
+        let EntrySource::Rule(index) = found.source else {
+            return None;
+        };
+        let rule = &compiled.profile.file_rules[index];
+        let in_half = match rule.qualifiers.owner {
+            OwnerQualifier::Both => true,
+            OwnerQualifier::Owner => half == Half::Owner,
+            OwnerQualifier::Other => half == Half::Other,
+        };
+        let denies = rule.qualifiers.decision == Decision::Deny
+            && rule.perms.contains(FilePerms::LINK)
+            && rule.link.is_none();
+        (in_half && denies).then_some(m)
+    })
+}
+
+fn deciding_rule(compiled: &Compiled, source: &EntrySource, side: Side) -> DecidingRule {
+    match source {
+        EntrySource::Rule(index) => {
+            let rule = &compiled.profile.file_rules[*index];
+            DecidingRule::Rule {
+                side,
+                index: *index,
+                decision: rule.qualifiers.decision,
+                origin: rule.origin.clone(),
+            }
+        }
+        EntrySource::Implicit(pattern) => DecidingRule::Implicit { side, pattern },
     }
 }
 
@@ -684,7 +717,7 @@ fn pattern_error(message: String, span: Span) -> Diagnostic {
 mod tests {
     use super::*;
     use crate::analyze::spec::parse_spec;
-    use crate::model::{Qualifiers, UnresolvedInclude};
+    use crate::model::{FileRule, Qualifiers, UnresolvedInclude};
 
     fn origin() -> Origin {
         Origin {
@@ -824,6 +857,34 @@ mod tests {
         let paths: Vec<&[u8]> = findings[0].witnesses.iter().map(|w| &w.path[..]).collect();
         assert_eq!(paths[0], b"/k/shmmax");
         assert!(paths.contains(&&b"/k/c"[..]) && !paths.contains(&&b"/k/a"[..]));
+    }
+
+    #[test]
+    fn witnesses_name_their_deciding_rules() {
+        let spec = "[[assert]]\nname = \"d\"\nperm = \"r\"\nwithin = \"/{a,b,c}\"\n\
+                    allow_exactly = [\"/b\", \"/c\"]\n";
+        let subject = profile(&["/{a,c} r", "deny /c r"]);
+        let proof = run(&subject, &[], spec);
+        let rules = |finding: usize| {
+            let witness = &proof.assertions[0].findings[finding].witnesses;
+            assert_eq!(witness.len(), 1 + finding, "{witness:#?}");
+            witness.iter().map(|w| w.rules.clone()).collect::<Vec<_>>()
+        };
+        let allowed_by = |index| DecidingRule::Rule {
+            side: Side::Profile,
+            index,
+            decision: if index == 0 {
+                Decision::Allow
+            } else {
+                Decision::Deny
+            },
+            origin: origin(),
+        };
+        assert_eq!(rules(0), [vec![allowed_by(0)]]);
+        let none = DecidingRule::NoAllowRule {
+            side: Side::Profile,
+        };
+        assert_eq!(rules(1), [vec![none], vec![allowed_by(1)]]);
     }
 
     #[test]

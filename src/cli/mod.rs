@@ -16,9 +16,9 @@
 
 mod check;
 mod explain;
-mod query;
 mod load;
 mod prove;
+mod query;
 mod rules;
 
 use std::io::{self, Write};
@@ -32,9 +32,9 @@ use crate::resolve::ResolveOptions;
 
 pub use check::CheckArgs;
 pub use explain::ExplainArgs;
-pub use query::QueryArgs;
 pub use load::LoadProfileArgs;
 pub use prove::ProveArgs;
+pub use query::QueryArgs;
 
 /// The outcome of a command, ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
