@@ -28,6 +28,9 @@ pub const MAX_REAL_WITNESSES: usize = 5;
 pub const MAX_SYNTHETIC_WITNESSES: usize = 3;
 /// Most patterns in one summary.
 pub const MAX_SUMMARY_PATTERNS: usize = 8;
+/// Most directory levels and name prefixes tried when generalising one
+/// path, so that a very long witness costs a bounded number of automata.
+pub const MAX_CANDIDATE_STEPS: usize = 32;
 
 /// Known paths of a real system, used to pick witnesses that mean
 /// something to a reader.
@@ -72,8 +75,7 @@ impl Inventory {
 }
 
 /// How many strings a set holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "count")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SetSize {
     Empty,
     Finite(u128),
@@ -420,7 +422,8 @@ fn generalize(
 /// included when it is a directory) `d/*/{,**}`, `d/*/**`, `d/c/{,**}`,
 /// `d/c/**` (those matching the path); then, in the path's own directory
 /// `p/`, `p/*`, `p/PREFIX*` for each prefix of the name (shortest
-/// first), and the literal path. A directory path keeps its trailing `/`
+/// first), and the literal path; at most [`MAX_CANDIDATE_STEPS`] levels
+/// and prefixes. A directory path keeps its trailing `/`
 /// in the last two kinds.
 pub fn candidates(path: &[u8]) -> Vec<String> {
     let (name_part, tail) = match path.strip_suffix(b"/") {
@@ -437,7 +440,7 @@ pub fn candidates(path: &[u8]) -> Vec<String> {
     let mut out = directory_candidates(path);
     let parent = escape(parent);
     out.push(format!("{parent}*{tail}"));
-    for end in 1..=name.len() {
+    for end in 1..=name.len().min(MAX_CANDIDATE_STEPS) {
         out.push(format!("{parent}{}*{tail}", escape(&name[..end])));
     }
     out.push(escape(path));
@@ -449,7 +452,7 @@ fn directory_candidates(path: &[u8]) -> Vec<String> {
     let slashes = path.iter().enumerate().filter(|(_, b)| **b == b'/');
     let ends: Vec<usize> = slashes.map(|(index, _)| index + 1).collect();
     let mut out = Vec::new();
-    for pair in ends.windows(2) {
+    for pair in ends.windows(2).take(MAX_CANDIDATE_STEPS) {
         let (outer, inner) = (escape(&path[..pair[0]]), escape(&path[..pair[1]]));
         let below_only = pair[1] < path.len();
         out.push(format!("{outer}*/{{,**}}"));
@@ -570,6 +573,8 @@ mod tests {
             ["/*/{,**}", "/a/{,**}", "/*/", "/a*/", "/a/"]
         );
         assert_eq!(candidates(b"/"), ["/"]);
+        let long = format!("/{}", "x/".repeat(100) + &"y".repeat(100));
+        assert!(candidates(long.as_bytes()).len() <= 5 * MAX_CANDIDATE_STEPS + 2);
         assert_eq!(escape(b"/a*{b}\x01"), "/a\\*\\{b\\}\\x01");
     }
 

@@ -510,11 +510,30 @@ fn finding_json(finding: &Finding, inputs: &Inputs) -> serde_json::Value {
         "verdict": finding.verdict,
         "unknown_includes": finding.unknown_includes,
         "real_paths": finding.real_count,
-        "size": finding.size,
+        "size": size_json(finding.size),
         "witnesses": witnesses,
         "summary": finding.summary,
         "summary_complete": finding.summary_complete,
     })
+}
+
+/// `{"kind": "finite", "count": N}` and the like; a count above `u64::MAX`
+/// is written as a string, since JSON numbers that large lose precision.
+fn size_json(size: SetSize) -> serde_json::Value {
+    let (kind, count) = match size {
+        SetSize::Empty => ("empty", None),
+        SetSize::Finite(count) => ("finite", Some(count)),
+        SetSize::FiniteHuge => ("finite_huge", None),
+        SetSize::Infinite => ("infinite", None),
+    };
+    let count = count.map(|count| match u64::try_from(count) {
+        Ok(small) => serde_json::Value::from(small),
+        Err(_) => serde_json::Value::from(count.to_string()),
+    });
+    match count {
+        Some(count) => serde_json::json!({ "kind": kind, "count": count }),
+        None => serde_json::json!({ "kind": kind }),
+    }
 }
 
 fn rule_json(rule: &DecidingRule, inputs: &Inputs) -> serde_json::Value {
@@ -547,5 +566,57 @@ fn rule_json(rule: &DecidingRule, inputs: &Inputs) -> serde_json::Value {
         DecidingRule::NoAllowRule { side } => serde_json::json!({
             "side": side_name(*side), "decision": "none",
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_written_without_losing_precision() {
+        let cases = [
+            (SetSize::Empty, r#"{"kind":"empty"}"#),
+            (SetSize::Finite(3), r#"{"count":3,"kind":"finite"}"#),
+            (
+                SetSize::Finite(u128::from(u64::MAX) + 1),
+                r#"{"count":"18446744073709551616","kind":"finite"}"#,
+            ),
+            (SetSize::Infinite, r#"{"kind":"infinite"}"#),
+        ];
+        for (size, expected) in cases {
+            assert_eq!(size_json(size).to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn a_profile_is_chosen_by_name_or_as_the_only_one() {
+        let profile = |name: &str| Profile {
+            name: name.into(),
+            origin: crate::model::Origin {
+                span: crate::source::Span::new(crate::source::FileId(0), 0, 0),
+                include_chain: Vec::new(),
+            },
+            attachment: None,
+            flags: Vec::new(),
+            is_hat: false,
+            file_rules: Vec::new(),
+            other_rules: Vec::new(),
+            children: Vec::new(),
+            unresolved_includes: Vec::new(),
+        };
+        let two = || vec![profile("a"), profile("b")];
+        assert_eq!(choose_profile(two(), Some("b"), "f").unwrap().name, "b");
+        assert!(
+            choose_profile(two(), None, "f")
+                .unwrap_err()
+                .contains("holds 2 profiles")
+        );
+        let missing = choose_profile(two(), Some("c"), "f").unwrap_err();
+        assert_eq!(missing, "no profile `c` in `f` (it holds: `a`, `b`)");
+        assert_eq!(
+            choose_profile(vec![profile("a")], None, "f").unwrap().name,
+            "a"
+        );
     }
 }
