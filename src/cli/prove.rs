@@ -590,8 +590,45 @@ mod tests {
     }
 
     #[test]
-    fn a_profile_is_chosen_by_name_or_as_the_only_one() {
-        let profile = |name: &str| Profile {
+    fn undecided_findings_name_the_missing_includes() {
+        use crate::analyze::prove::{Direction, Finding, Witness};
+        let set = crate::analyze::witness::pattern_set("/a", &Limits::default()).unwrap();
+        let finding = Finding {
+            perm: 'w',
+            direction: Direction::AllowedButShouldNotBe,
+            verdict: Verdict::Undecided,
+            unknown_includes: vec!["local/app".into()],
+            witnesses: vec![Witness {
+                path: b"/a".to_vec(),
+                real: false,
+                rules: Vec::new(),
+            }],
+            real_count: 0,
+            size: SetSize::Finite(1),
+            summary: vec!["/a".into()],
+            summary_complete: true,
+            set,
+        };
+        let inputs = Inputs {
+            sources: SourceMap::new(),
+            profile: profile("p"),
+            spec: Spec {
+                profile: None,
+                assertions: Vec::new(),
+            },
+            baselines: Vec::new(),
+            baseline_sources: Vec::new(),
+            inventory: Inventory::default(),
+            symbols: SymbolTable::default(),
+        };
+        let expected = "  `w` allowed but should not be: 0 real paths, 1 in all\n    \
+            undecided: these paths depend on the rules of `local/app`, which could not be found\n    \
+            /a (not in the inventory)\n    as patterns, covering all of them:\n      /a\n";
+        assert_eq!(finding_text(&finding, &inputs), expected);
+    }
+
+    fn profile(name: &str) -> Profile {
+        Profile {
             name: name.into(),
             origin: crate::model::Origin {
                 span: crate::source::Span::new(crate::source::FileId(0), 0, 0),
@@ -604,7 +641,11 @@ mod tests {
             other_rules: Vec::new(),
             children: Vec::new(),
             unresolved_includes: Vec::new(),
-        };
+        }
+    }
+
+    #[test]
+    fn a_profile_is_chosen_by_name_or_as_the_only_one() {
         let two = || vec![profile("a"), profile("b")];
         assert_eq!(choose_profile(two(), Some("b"), "f").unwrap().name, "b");
         assert!(
