@@ -215,8 +215,10 @@ impl Bounds {
     }
 }
 
-/// One direction of a claim: paths in `positive` and in `within`, but not
-/// in `negative`. `positive` is on the side of `cause` for rules.
+/// One direction of a claim: the violating paths are those in `positive`
+/// and in `within` but not in `negative` (for "allowed but should not be",
+/// `positive` is what the profile allows; for "should be allowed but is
+/// not", what the spec or the baseline expects).
 struct DirectionSets<'s> {
     direction: Direction,
     half: HalfSelector,
@@ -356,6 +358,7 @@ impl<'a> Prover<'a> {
                 .iter()
                 .flat_map(|b| b.unknown_includes.clone()),
         );
+        includes.sort();
         includes.dedup();
         self.finding(&may.minimize(), sets, perm, letter, baseline, includes)
     }
