@@ -468,13 +468,15 @@ fn proof_json(proof: &Proof, inputs: &Inputs, args: &ProveArgs) -> serde_json::V
         .iter()
         .map(|outcome| {
             let place = Place::of(outcome.span, &inputs.sources);
+            let findings = outcome.findings.iter();
+            let findings: Vec<_> = findings.map(|f| finding_json(f, inputs)).collect();
             serde_json::json!({
                 "name": outcome.name,
                 "file": place.file,
                 "line": place.start.line,
                 "column": place.start.column,
                 "verdict": outcome.verdict,
-                "findings": outcome.findings.iter().map(|f| finding_json(f, inputs)).collect::<Vec<_>>(),
+                "findings": findings,
             })
         })
         .collect();
@@ -622,7 +624,8 @@ mod tests {
             symbols: SymbolTable::default(),
         };
         let expected = "  `w` allowed but should not be: 0 real paths, 1 in all\n    \
-            undecided: these paths depend on the rules of `local/app`, which could not be found\n    \
+            undecided: these paths depend on the rules of `local/app`, \
+            which could not be found\n    \
             /a (not in the inventory)\n    as patterns, covering all of them:\n      /a\n";
         assert_eq!(finding_text(&finding, &inputs), expected);
     }
