@@ -638,6 +638,7 @@ mod tests {
             baseline_sources: Vec::new(),
             inventory: Inventory::default(),
             symbols: SymbolTable::default(),
+            resolution: Vec::new(),
         };
         let expected = "  `w` allowed but should not be: 0 real paths, 1 in all\n    \
             undecided: these paths depend on the rules of `local/app`, \
