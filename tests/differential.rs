@@ -18,6 +18,7 @@ use aaprove::model::{
 };
 use aaprove::source::{FileId, Span};
 use proptest::prelude::*;
+use std::sync::atomic::Ordering;
 use support::oracle::{self, CompiledPolicy, OracleError};
 
 /// One file rule as written in a profile: `[audit] [deny] [owner|other]
@@ -610,6 +611,109 @@ fn fastfreeze_profile_matches_the_parser() {
         "shm* is not writable after all"
     );
     assert_eq!(ours.lookup(b"/proc/sys/kernel/shmmax"), shm);
+}
+
+/// The installed profiles (/etc/apparmor.d), read by the test-only
+/// flattener, must compile to exactly the parser's file tables.
+#[test]
+fn installed_profiles_match_the_parser() {
+    if !oracle::available("installed_profiles_match_the_parser") {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir("/etc/apparmor.d") else {
+        eprintln!("installed_profiles_match_the_parser: skipped, no /etc/apparmor.d");
+        return;
+    };
+    let mut files: Vec<_> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    // Two workers: the parser runs dominate and the machine has two cores.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failures = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..2 {
+            scope.spawn(|| {
+                while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    if let Err(difference) = check_installed(file) {
+                        failures
+                            .lock()
+                            .unwrap()
+                            .push(format!("{}: {difference}", file.display()));
+                    }
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn check_installed(file: &std::path::Path) -> Result<(), String> {
+    let Ok(text) = oracle::preprocess(file) else {
+        return Ok(());
+    };
+    let flat = support::flatten::flatten(&text);
+    if flat.rules.is_empty() {
+        return Ok(());
+    }
+    compare_flat(&flat, &text)
+}
+
+fn compare_flat(flat: &support::flatten::FlatProfile, text: &str) -> Result<(), String> {
+    let rules: Vec<RuleText> = flat
+        .rules
+        .iter()
+        .map(|line| {
+            let has = |word: &str| line.qualifiers.iter().any(|q| q == word);
+            RuleText {
+                audit: has("audit"),
+                deny: has("deny"),
+                owner: match (has("owner"), has("other")) {
+                    (true, _) => OwnerQualifier::Owner,
+                    (_, true) => OwnerQualifier::Other,
+                    _ => OwnerQualifier::Both,
+                },
+                pattern: line.pattern.clone(),
+                perms: line.perms.clone(),
+                target: line.target.clone(),
+            }
+        })
+        .collect();
+    let (mut model, _) = profile(&rules);
+    model.name = flat.name.clone();
+    for child in &flat.children {
+        let (mut nested, _) = profile(&[]);
+        nested.is_hat = child.starts_with('^');
+        nested.name = child.trim_start_matches('^').to_string();
+        model.children.push(nested);
+    }
+    if flat.has_change_profile {
+        model.other_rules.push(aaprove::model::OtherRule {
+            origin: origin(),
+            qualifiers: Qualifiers::default(),
+            kind: "change_profile".to_string(),
+            body: String::new(),
+        });
+    }
+    let started = std::time::Instant::now();
+    let ours = PermissionAutomaton::build(&model, &Limits::default())
+        .map_err(|error| format!("aaprove rejects: {error}"))?;
+    let elapsed = started.elapsed();
+    let theirs = CompiledPolicy::compile_profile(text, Some(&flat.name))
+        .map_err(|error| format!("{error:?}"))?;
+    eprintln!(
+        "{}: {} rules, {} skipped, {} states (parser {}), built in {elapsed:?}",
+        flat.name,
+        flat.rules.len(),
+        flat.skipped.len(),
+        ours.state_count(),
+        theirs.state_count()
+    );
+    equivalent(&ours, &theirs)
+        .map_err(|difference| format!("{difference}\nskipped: {:#?}", flat.skipped))
 }
 
 #[test]

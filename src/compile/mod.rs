@@ -45,6 +45,8 @@
 
 pub mod byteset;
 pub mod dfa;
+mod hash;
+pub mod minimize;
 pub mod nfa;
 pub mod ops;
 pub mod pattern;

@@ -6,10 +6,11 @@
 //! automaton of the spec's patterns, and look for the shortest paths whose
 //! label says the two disagree.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::Hash;
 
 use crate::compile::dfa::{ByteClasses, Dfa, StateId};
+use crate::compile::hash::FastMap;
 use crate::compile::{CompileError, Limits};
 
 impl<L> Dfa<L> {
@@ -24,7 +25,7 @@ impl<L> Dfa<L> {
         mut combine: impl FnMut(&L, &R) -> M,
     ) -> Result<Dfa<M>, CompileError> {
         let (classes, pairs) = joint_classes(&self.classes, &other.classes);
-        let mut ids: HashMap<(StateId, StateId), StateId> = HashMap::new();
+        let mut ids: FastMap<(StateId, StateId), StateId> = FastMap::default();
         let mut order = vec![(self.start, other.start)];
         ids.insert(order[0], 0);
         let mut transitions = Vec::new();
@@ -174,35 +175,11 @@ impl<L> Dfa<L> {
 
 impl<L: Clone + Eq + Hash> Dfa<L> {
     /// The minimal DFA with the same labelled language: states reached by
-    /// strings with the same future labels are merged (Moore's partition
+    /// strings with the same future labels are merged (Hopcroft's partition
     /// refinement), and unreachable states are dropped.
     pub fn minimize(&self) -> Dfa<L> {
         let reachable = self.reachable();
-        let mut block = vec![u32::MAX; self.state_count()];
-        let mut label_ids: HashMap<&L, u32> = HashMap::new();
-        for &state in &reachable {
-            let next = label_ids.len() as u32;
-            block[state as usize] = *label_ids.entry(self.label(state)).or_insert(next);
-        }
-        let mut block_count = label_ids.len();
-        loop {
-            let mut signatures: HashMap<Vec<u32>, u32> = HashMap::new();
-            let mut refined = vec![u32::MAX; self.state_count()];
-            for &state in &reachable {
-                let mut signature = vec![block[state as usize]];
-                signature.extend(
-                    (0..self.classes.count())
-                        .map(|class| block[self.next_by_class(state, class) as usize]),
-                );
-                let next = signatures.len() as u32;
-                refined[state as usize] = *signatures.entry(signature).or_insert(next);
-            }
-            block = refined;
-            if signatures.len() == block_count {
-                break;
-            }
-            block_count = signatures.len();
-        }
+        let (block, block_count) = crate::compile::minimize::partition(self, &reachable);
         self.quotient(&reachable, &block, block_count)
     }
 

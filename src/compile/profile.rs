@@ -368,14 +368,17 @@ fn exec_table(profile: &Profile) -> Result<Vec<String>, CompileError> {
     Ok(table)
 }
 
-/// Rules upstream adds to profiles that are or have hats, and to profiles
+/// Rules upstream adds to profiles that are hats or have hats or child
+/// profiles, and to profiles
 /// with `change_profile` rules. Their modes are owner-only `r` or `w`
 /// (without the `a` a written `w` brings), as upstream builds them.
 fn implicit_rules(profile: &Profile) -> Vec<(&'static str, u32)> {
     let read = FilePerms::READ.0 as u32;
     let write = FilePerms::WRITE.0 as u32;
     let mut rules = Vec::new();
-    let has_hats = profile.is_hat || profile.children.iter().any(|child| child.is_hat);
+    // Upstream keeps hats and child profiles in one table, so a child
+    // profile is enough.
+    let has_hats = profile.is_hat || !profile.children.is_empty();
     if has_hats {
         rules.extend([
             (HAT_PROBE_DIRECTORY, read),
