@@ -620,15 +620,19 @@ fn installed_profiles_match_the_parser() {
     if !oracle::available("installed_profiles_match_the_parser") {
         return;
     }
-    let Ok(entries) = std::fs::read_dir("/etc/apparmor.d") else {
-        eprintln!("installed_profiles_match_the_parser: skipped, no /etc/apparmor.d");
-        return;
-    };
-    let mut files: Vec<_> = entries
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.is_file())
+    // AAPROVE_PROFILE_DIRS (colon-separated) widens the run, for example to
+    // /usr/share/apparmor/extra-profiles.
+    let dirs = std::env::var("AAPROVE_PROFILE_DIRS").unwrap_or("/etc/apparmor.d".into());
+    let mut files: Vec<_> = dirs
+        .split(':')
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flat_map(|entries| entries.flatten().map(|e| e.path()))
+        .filter(|path| path.is_file())
         .collect();
+    if files.is_empty() {
+        eprintln!("installed_profiles_match_the_parser: skipped, no profiles in {dirs}");
+        return;
+    }
     files.sort();
     // Two workers: the parser runs dominate and the machine has two cores.
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -392,3 +392,37 @@ mod tests {
         assert!(started.elapsed().as_secs() < 5);
     }
 }
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+    use crate::compile::pattern;
+
+    /// Hostile patterns end quickly, either compiled or with a limit error.
+    #[test]
+    fn hostile_patterns_finish_quickly() {
+        let hex = "{[0-9a-f],}".repeat(64);
+        let nested = format!("/{}x{}", "{a,".repeat(40), "}".repeat(40));
+        let many: Vec<String> = (0..2000).map(|i| format!("n{i}")).collect();
+        let cases: Vec<(String, bool)> = vec![
+            ("/**a????????????????????".to_string(), false),
+            (nested, true),
+            (format!("/{{{}}}/*", many.join(",")), true),
+            (format!("/tmp/**/{hex}-{hex}-{hex}/**"), true),
+        ];
+        let limits = Limits {
+            max_dfa_states: 20_000,
+            ..Limits::default()
+        };
+        for (text, compiles) in cases {
+            let started = std::time::Instant::now();
+            let ir = pattern::parse(&text, &limits).unwrap().ir;
+            let result = from_ir(&ir, &limits);
+            assert_eq!(result.is_ok(), compiles, "{}", &text[..40.min(text.len())]);
+            if let Err(error) = result {
+                assert_eq!(error, CompileError::TooManyDfaStates { limit: 20_000 });
+            }
+            assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+        }
+    }
+}

@@ -76,7 +76,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_pattern_len: 16 * 1024,
+            max_pattern_len: 64 * 1024,
             max_alternation_depth: pattern::convert::UPSTREAM_MAX_ALTERNATION_DEPTH - 1,
             max_nfa_states: 2_000_000,
             max_dfa_states: 200_000,

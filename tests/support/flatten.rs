@@ -232,9 +232,23 @@ fn read_statement(
                 None => profile.skipped.push(statement.to_string()),
             }
         }
-        Some(word) if *word == "file" || *word == "link" => {
-            profile.skipped.push(statement.to_string())
+        Some(&"link") => {
+            let words: Vec<&str> = rest[1..]
+                .iter()
+                .copied()
+                .filter(|w| *w != "subset")
+                .collect();
+            match words.as_slice() {
+                [path, "->", target] => profile.rules.push(FileRuleLine {
+                    qualifiers,
+                    pattern: expand(path, variables).unwrap_or_default(),
+                    perms: "l".to_string(),
+                    target: expand(target, variables),
+                }),
+                _ => profile.skipped.push(statement.to_string()),
+            }
         }
+        Some(word) if *word == "file" => profile.skipped.push(statement.to_string()),
         _ => {}
     }
 }
