@@ -124,6 +124,39 @@ impl<L> Dfa<L> {
         found
     }
 
+    /// How many strings of each length `0..=max_len` lead to a state whose
+    /// label satisfies `wanted` (saturating at `u128::MAX`): a measure of
+    /// how large a difference is, when it has no end.
+    pub fn count_by_length(&self, max_len: usize, wanted: impl Fn(&L) -> bool) -> Vec<u128> {
+        let sizes: Vec<u128> = self
+            .classes
+            .members()
+            .iter()
+            .map(|m| m.len() as u128)
+            .collect();
+        let mut ways = vec![0u128; self.state_count()];
+        ways[self.start as usize] = 1;
+        let mut counts = Vec::with_capacity(max_len + 1);
+        for length in 0..=max_len {
+            let here = (0..self.state_count())
+                .filter(|&state| wanted(&self.labels[state]))
+                .fold(0u128, |sum, state| sum.saturating_add(ways[state]));
+            counts.push(here);
+            if length == max_len {
+                break;
+            }
+            let mut next = vec![0u128; self.state_count()];
+            for (state, &count) in ways.iter().enumerate().filter(|(_, c)| **c > 0) {
+                for (class, &size) in sizes.iter().enumerate() {
+                    let target = self.next_by_class(state as StateId, class) as usize;
+                    next[target] = next[target].saturating_add(count.saturating_mul(size));
+                }
+            }
+            ways = next;
+        }
+        counts
+    }
+
     /// For each state, the length of the shortest string from it to a
     /// state satisfying `wanted` (`u32::MAX` when there is none).
     fn distance_to(&self, wanted: &impl Fn(&L) -> bool) -> Vec<u32> {
@@ -257,6 +290,14 @@ mod tests {
         assert_eq!(witnesses.len(), 3);
         assert!(witnesses.iter().all(|w| w.len() == 11));
         assert!(glob("/a").complement().witnesses(1, |l| *l)[0].is_empty());
+    }
+
+    #[test]
+    fn counts_strings_by_length() {
+        let counts = glob("/a?").count_by_length(4, |label| *label);
+        assert_eq!(counts, vec![0, 0, 0, 254, 0]);
+        let everything = glob("/**").count_by_length(3, |label| *label);
+        assert_eq!(everything, vec![0, 0, 254, 254 * 255]);
     }
 
     #[test]
