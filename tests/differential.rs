@@ -912,3 +912,43 @@ proptest! {
         }
     }
 }
+
+/// Any short string over the glob metacharacters, as a pattern: the
+/// parser and aaprove must agree on whether it is valid and, when it is,
+/// on everything it matches.
+fn raw_pattern() -> impl Strategy<Value = String> {
+    let alphabet = prop::sample::select("ab/*?[]^-{},\\.+$(|".chars().collect::<Vec<_>>());
+    prop::collection::vec(alphabet, 1..12).prop_map(|chars| {
+        let mut pattern: String = std::iter::once('/').chain(chars).collect();
+        // A trailing `,` or `\` would end the rule or escape the space in
+        // the profile text: a problem of the text, not of the pattern.
+        while pattern.ends_with(',') || pattern.ends_with('\\') {
+            pattern.pop();
+        }
+        pattern
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 400,
+        max_shrink_iters: 2000,
+        ..ProptestConfig::default()
+    })]
+
+    /// 400 random patterns, valid or not, each with a glob rule beside it.
+    #[test]
+    fn raw_patterns_match_the_parser(pattern in raw_pattern(), seed in any::<u64>()) {
+        if !oracle::available("raw_patterns_match_the_parser") {
+            return Ok(());
+        }
+        let rules = [
+            RuleText::parse(&format!("{pattern} rw")),
+            RuleText::parse("/a/** r"),
+        ];
+        let paths = generated_paths(&rules, seed, 10);
+        if let Err(difference) = compare(&rules, &paths) {
+            prop_assert!(false, "{}", difference);
+        }
+    }
+}

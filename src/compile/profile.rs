@@ -242,11 +242,9 @@ fn rule_entry(
     let qualifiers = &rule.qualifiers;
     let deny = qualifiers.decision == Decision::Deny;
     let mut half = access_bits(rule.perms);
-    if let Some(exec) = rule
-        .exec
-        .as_ref()
-        .filter(|_| rule.perms.contains(FilePerms::EXEC))
-    {
+    // A deny rule's `x` has no exec mode (upstream rejects `deny ... px`).
+    let grants_exec = !deny && rule.perms.contains(FilePerms::EXEC);
+    if let Some(exec) = rule.exec.as_ref().filter(|_| grants_exec) {
         half |= exec_type_bits(profile, rule, exec, exec_targets);
     }
     let mut mode = match qualifiers.owner {
@@ -407,5 +405,125 @@ fn implicit_entry(mode: u32, exact: bool) -> RuleEntry {
         deny: false,
         exact,
         priority: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Origin, Qualifiers};
+    use crate::source::{FileId, Span};
+
+    fn rule(pattern: &str, perms: &str, decision: Decision, exec: Option<ExecMode>) -> FileRule {
+        FileRule {
+            origin: Origin {
+                span: Span::new(FileId(0), 0, 0),
+                include_chain: Vec::new(),
+            },
+            qualifiers: Qualifiers {
+                decision,
+                ..Qualifiers::default()
+            },
+            pattern: pattern.to_string(),
+            perms: FilePerms::from_letters(perms).unwrap(),
+            exec,
+            link: None,
+        }
+    }
+
+    fn profile(file_rules: Vec<FileRule>) -> Profile {
+        Profile {
+            name: "p".to_string(),
+            origin: file_rules.first().map_or_else(
+                || Origin {
+                    span: Span::new(FileId(0), 0, 0),
+                    include_chain: Vec::new(),
+                },
+                |rule| rule.origin.clone(),
+            ),
+            attachment: None,
+            flags: Vec::new(),
+            is_hat: false,
+            file_rules,
+            other_rules: Vec::new(),
+            children: Vec::new(),
+        }
+    }
+
+    fn exec(transition: ExecTransition, target: Option<&str>) -> Option<ExecMode> {
+        Some(ExecMode {
+            transition: Some(transition),
+            scrub: true,
+            fallback: None,
+            target: target.map(str::to_string),
+        })
+    }
+
+    #[test]
+    fn rules_upstream_rejects_do_not_panic() {
+        let cases = vec![
+            rule(
+                "/a",
+                "x",
+                Decision::Deny,
+                exec(ExecTransition::Profile, Some("t")),
+            ),
+            rule("/b", "x", Decision::Allow, None),
+            rule(
+                "/c",
+                "x",
+                Decision::Allow,
+                exec(ExecTransition::Child, Some("/c")),
+            ),
+        ];
+        let automaton = PermissionAutomaton::build(&profile(cases), &Limits::default()).unwrap();
+        assert_eq!(automaton.lookup(b"/a").owner.deny, FilePerms::EXEC);
+        assert_eq!(automaton.lookup(b"/b").owner.exec.unwrap().target(), 0);
+        assert_eq!(automaton.lookup(b"/c").owner.exec.unwrap().target(), 3);
+        assert!(automaton.exec_targets().is_empty());
+    }
+
+    #[test]
+    fn too_many_exec_targets_is_an_error() {
+        let rules = (0..13)
+            .map(|i| {
+                let target = format!("t{i}");
+                rule(
+                    &format!("/x{i}"),
+                    "x",
+                    Decision::Allow,
+                    exec(ExecTransition::Profile, Some(&target)),
+                )
+            })
+            .collect();
+        let error = PermissionAutomaton::build(&profile(rules), &Limits::default()).unwrap_err();
+        assert_eq!(
+            error,
+            CompileError::TooManyExecTargets {
+                count: 13,
+                limit: 12
+            }
+        );
+    }
+
+    #[test]
+    fn reports_matching_rules_and_implicit_sources() {
+        let mut hat_owner = profile(vec![
+            rule("/proc/**", "r", Decision::Allow, None),
+            rule("/proc/*/attr/current", "w", Decision::Deny, None),
+        ]);
+        hat_owner.children.push(profile(Vec::new()));
+        let automaton = PermissionAutomaton::build(&hat_owner, &Limits::default()).unwrap();
+        let path = b"/proc/1/attr/current";
+        assert_eq!(automaton.matching_rules(path), vec![0, 1]);
+        assert_eq!(
+            automaton.matching_sources(path),
+            vec![
+                &EntrySource::Rule(0),
+                &EntrySource::Rule(1),
+                &EntrySource::Implicit(HAT_ACCESS)
+            ]
+        );
+        assert!(automaton.lookup(path).owner.deny.contains(FilePerms::WRITE));
     }
 }
