@@ -920,8 +920,12 @@ fn raw_pattern() -> impl Strategy<Value = String> {
     let alphabet = prop::sample::select("ab/*?[]^-{},\\.+$(|".chars().collect::<Vec<_>>());
     prop::collection::vec(alphabet, 1..12).prop_map(|chars| {
         let mut pattern: String = std::iter::once('/').chain(chars).collect();
-        // A trailing `,` or `\` would end the rule or escape the space in
-        // the profile text: a problem of the text, not of the pattern.
+        // The profile lexer ends a word at a `,` not followed by a word
+        // character, and a trailing `\` would escape the space after it:
+        // problems of the text, not of the pattern.
+        while pattern.contains(",,") {
+            pattern = pattern.replace(",,", ",");
+        }
         while pattern.ends_with(',') || pattern.ends_with('\\') {
             pattern.pop();
         }

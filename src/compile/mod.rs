@@ -43,6 +43,7 @@
 //! # Ok::<(), aaprove::compile::CompileError>(())
 //! ```
 
+pub mod alternatives;
 pub mod byteset;
 pub mod dfa;
 mod hash;
@@ -55,6 +56,7 @@ pub mod profile;
 
 use std::fmt;
 
+pub use alternatives::AlternativeMatch;
 pub use dfa::{Dfa, StateId};
 pub use pattern::PatternError;
 pub use perms::{ExecDecision, Half, HalfPermissions, PathPermissions};

@@ -15,6 +15,7 @@
 
 use std::collections::HashMap;
 
+use crate::compile::alternatives::{self, AlternativeMatch};
 use crate::compile::dfa::{Dfa, determinize};
 use crate::compile::nfa::NfaBuilder;
 use crate::compile::pattern::{self, Pattern};
@@ -55,6 +56,8 @@ pub struct PermissionAutomaton {
     sources: Vec<EntrySource>,
     /// Named exec targets; index `i` here is kernel index `i + 4`.
     exec_targets: Vec<String>,
+    /// The parsed pattern of each file rule, for `explain`.
+    patterns: Vec<Pattern>,
 }
 
 /// Patterns of upstream's implicit rules for profiles with hats.
@@ -70,11 +73,13 @@ impl PermissionAutomaton {
         let mut sources = Vec::new();
         let mut entries = Vec::new();
         let mut builder = NfaBuilder::new(limits);
+        let mut patterns = Vec::new();
         for (index, rule) in profile.file_rules.iter().enumerate() {
             let pattern = parse_rule_pattern(index, &rule.pattern, limits)?;
             entries.push(rule_entry(profile, rule, &pattern, &exec_targets));
             builder.add(&pattern.ir, sources.len() as u32)?;
             sources.push(EntrySource::Rule(index));
+            patterns.push(pattern);
         }
         for (text, mode) in implicit_rules(profile) {
             let pattern = pattern::parse(text, limits).expect("built-in patterns are valid");
@@ -101,6 +106,7 @@ impl PermissionAutomaton {
             labels,
             sources,
             exec_targets,
+            patterns,
         })
     }
 
@@ -120,6 +126,20 @@ impl PermissionAutomaton {
                 EntrySource::Implicit(_) => None,
             })
             .collect()
+    }
+
+    /// For rule `rule` (an index into `profile.file_rules`), which
+    /// alternatives of its `{...}` groups match `path`; byte ranges are in
+    /// the rule's pattern text.
+    pub fn matching_alternatives(
+        &self,
+        rule: usize,
+        path: &[u8],
+    ) -> Result<Vec<AlternativeMatch>, CompileError> {
+        match self.patterns.get(rule) {
+            Some(pattern) => alternatives::matching_alternatives(pattern, path),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Every entry matching `path`, implicit rules included.
@@ -525,5 +545,20 @@ mod tests {
             ]
         );
         assert!(automaton.lookup(path).owner.deny.contains(FilePerms::WRITE));
+    }
+
+    #[test]
+    fn names_the_alternative_a_rule_matched_by() {
+        let rules = vec![rule("/usr/lib{,32,64}/**", "r", Decision::Allow, None)];
+        let automaton = PermissionAutomaton::build(&profile(rules), &Limits::default()).unwrap();
+        let found = automaton.matching_alternatives(0, b"/usr/lib32/x").unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].alternative, found[0].text.clone()), (1, 10..12));
+        assert!(
+            automaton
+                .matching_alternatives(7, b"/x")
+                .unwrap()
+                .is_empty()
+        );
     }
 }
