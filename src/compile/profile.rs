@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use crate::compile::alternatives::{self, AlternativeMatch};
 use crate::compile::dfa::{Dfa, determinize};
 use crate::compile::nfa::NfaBuilder;
-use crate::compile::pattern::{self, Pattern};
+use crate::compile::pattern::{self, Ir, Pattern};
 use crate::compile::perms::{
     self, EXEC_INHERIT, EXEC_TARGET_CHILD, EXEC_TARGET_FIRST_NAMED, EXEC_TARGET_LAST,
     EXEC_TARGET_PROFILE, EXEC_TARGET_SHIFT, EXEC_TARGET_UNCONFINED, EXEC_UNCONFINED_FALLBACK,
@@ -37,6 +37,9 @@ pub enum EntrySource {
     /// A rule upstream adds by itself, such as the `change_hat` access to
     /// `/proc/*/attr/current`; the text is its pattern.
     Implicit(&'static str),
+    /// The link pair `PATH\0TARGET` of `profile.file_rules[index]`, a rule
+    /// granting or denying `l`.
+    LinkPair(usize),
 }
 
 /// One distinct label of the DFA: the entries matching there and the
@@ -79,6 +82,11 @@ impl PermissionAutomaton {
             entries.push(rule_entry(profile, rule, &pattern, &exec_targets));
             builder.add(&pattern.ir, sources.len() as u32)?;
             sources.push(EntrySource::Rule(index));
+            if let Some((ir, entry)) = link_pair(index, rule, &pattern, limits)? {
+                entries.push(entry);
+                builder.add(&ir, sources.len() as u32)?;
+                sources.push(EntrySource::LinkPair(index));
+            }
             patterns.push(pattern);
         }
         for (text, mode) in implicit_rules(profile) {
@@ -116,13 +124,25 @@ impl PermissionAutomaton {
         self.labels[*self.dfa.classify(path) as usize].permissions
     }
 
+    /// What the profile decides for creating the hard link `link` to
+    /// `target`: the kernel looks up `link\0target`. In each half, `l`
+    /// allows the link, and the bit of `k` here means "subset": the link
+    /// may then carry no more permissions than the target has.
+    pub fn lookup_link(&self, link: &[u8], target: &[u8]) -> PathPermissions {
+        let mut pair = Vec::with_capacity(link.len() + target.len() + 1);
+        pair.extend_from_slice(link);
+        pair.push(0);
+        pair.extend_from_slice(target);
+        self.lookup(&pair)
+    }
+
     /// Indices into `profile.file_rules` of the rules whose pattern
     /// matches `path`, in rule order.
     pub fn matching_rules(&self, path: &[u8]) -> Vec<usize> {
         self.matching_sources(path)
             .into_iter()
             .filter_map(|source| match source {
-                EntrySource::Rule(index) => Some(*index),
+                EntrySource::Rule(index) | EntrySource::LinkPair(index) => Some(*index),
                 EntrySource::Implicit(_) => None,
             })
             .collect()
@@ -239,7 +259,7 @@ fn exec_conflict(
         .filter(|&&tag| entries[tag as usize].mode & exec_bits != 0)
         .filter_map(|&tag| match sources[tag as usize] {
             EntrySource::Rule(index) => Some(index),
-            EntrySource::Implicit(_) => None,
+            EntrySource::Implicit(_) | EntrySource::LinkPair(_) => None,
         })
         .collect();
     let witness = dfa
@@ -298,6 +318,52 @@ fn rule_entry(
         exact: pattern.exact,
         priority: qualifiers.priority,
     }
+}
+
+/// The link pair of a rule with `l`: `PATH\0TARGET`, where the target is
+/// the rule's `-> TARGET` or else any path (`/[^/].*` in upstream's regex
+/// dialect), granting or denying `l`. Without a target, or with `link
+/// subset`, the pair also sets the subset bit (`l` shifted up by one), in
+/// the owner half only, as upstream does.
+fn link_pair(
+    index: usize,
+    rule: &FileRule,
+    pattern: &Pattern,
+    limits: &Limits,
+) -> Result<Option<(Ir, RuleEntry)>, CompileError> {
+    if !rule.perms.contains(FilePerms::LINK) {
+        return Ok(None);
+    }
+    let target = match &rule.link {
+        Some(link) => parse_rule_pattern(index, &link.pattern, limits)?,
+        None => pattern::parse_upstream_regex("/[^/].*").expect("a valid built-in regex"),
+    };
+    let link = FilePerms::LINK.0 as u32;
+    let mut mode = match rule.qualifiers.owner {
+        OwnerQualifier::Both => Half::Owner.place(link) | Half::Other.place(link),
+        OwnerQualifier::Owner => Half::Owner.place(link),
+        OwnerQualifier::Other => Half::Other.place(link),
+    };
+    let deny = rule.qualifiers.decision == Decision::Deny;
+    let audit = if deny != rule.qualifiers.audit {
+        mode
+    } else {
+        0
+    };
+    // Upstream masks the shifted bits with the owner half's subset bit
+    // only, so the other half never asks for the subset test.
+    if rule.link.as_ref().is_none_or(|link| link.subset) {
+        mode |= (mode << 1) & (FilePerms::LINK.0 as u32) << 1;
+    }
+    let ir = Ir::Concat(vec![pattern.ir.clone(), Ir::Byte(0), target.ir]);
+    let entry = RuleEntry {
+        mode,
+        audit,
+        deny,
+        exact: false,
+        priority: rule.qualifiers.priority,
+    };
+    Ok(Some((ir, entry)))
 }
 
 /// `x w r a l k m` of one half; `w` brings `a`.
@@ -361,6 +427,12 @@ fn exec_target_name(profile: &Profile, rule: &FileRule, exec: &ExecMode) -> Opti
 
 /// Upstream numbers named targets walking the rules from last to first,
 /// from 4 up to 15.
+///
+/// FIXME: upstream also gives a table slot to the `-> TARGET` of a rule in
+/// the `PATH MODE -> TARGET` form without `x` (it parses TARGET as an exec
+/// transition, even next to `l`); the model has no place for such a
+/// target, so later named targets can get an index one lower than
+/// upstream's. Only the index differs, not the target's name.
 fn exec_table(profile: &Profile) -> Result<Vec<String>, CompileError> {
     let mut table: Vec<String> = Vec::new();
     for rule in profile.file_rules.iter().rev() {

@@ -16,6 +16,9 @@ pub struct FileRuleLine {
     pub pattern: String,
     pub perms: String,
     pub target: Option<String>,
+    /// A `link [subset] PATH -> TARGET` rule.
+    pub link_rule: bool,
+    pub link_subset: bool,
 }
 
 /// The first profile of a preprocessed policy.
@@ -225,6 +228,8 @@ fn read_statement(
             pattern: "/{**,}".to_string(),
             perms: "rwlkmix".to_string(),
             target: None,
+            link_rule: false,
+            link_subset: false,
         }),
         Some(word) if word.starts_with('/') || word.starts_with("@{") => {
             match file_rule(qualifiers, rest, variables) {
@@ -233,17 +238,15 @@ fn read_statement(
             }
         }
         Some(&"link") => {
-            let words: Vec<&str> = rest[1..]
-                .iter()
-                .copied()
-                .filter(|w| *w != "subset")
-                .collect();
-            match words.as_slice() {
+            let subset = rest.get(1) == Some(&"subset");
+            match &rest[1 + subset as usize..] {
                 [path, "->", target] => profile.rules.push(FileRuleLine {
                     qualifiers,
                     pattern: expand(path, variables).unwrap_or_default(),
                     perms: "l".to_string(),
                     target: expand(target, variables),
+                    link_rule: true,
+                    link_subset: subset,
                 }),
                 _ => profile.skipped.push(statement.to_string()),
             }
@@ -295,6 +298,8 @@ fn file_rule(
         pattern: expand(words[0], variables)?,
         perms: perms.to_lowercase_except_exec(),
         target,
+        link_rule: false,
+        link_subset: false,
     })
 }
 

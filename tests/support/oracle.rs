@@ -406,25 +406,28 @@ pub struct Difference {
 }
 
 impl CompiledPolicy {
-    /// Decides whether `ours` gives every path (every byte string without
-    /// NUL, which no path contains) the same permissions as the parser's
-    /// tables, by a breadth-first walk of the product of the automata. On a
-    /// difference returns a shortest path showing it. `same` compares two
-    /// decisions (so the caller can map exec table indices to names).
+    /// Decides whether `ours` gives every path the same permissions as the
+    /// parser's tables, by a breadth-first walk of the product of the
+    /// automata. On a difference returns a shortest path showing it.
+    /// `same` compares two decisions (so the caller can map exec table
+    /// indices to names); its last argument says whether the string holds
+    /// a NUL. With `link_pairs`, strings with NUL (the link pairs
+    /// `PATH\0TARGET`) are compared too; without, only paths.
     pub fn equivalent(
         &self,
         ours: &Dfa<PathPermissions>,
-        same: impl Fn(&PathPermissions, &PathPermissions) -> bool,
+        link_pairs: bool,
+        same: impl Fn(&PathPermissions, &PathPermissions, bool) -> bool,
     ) -> Result<(), Difference> {
-        type Key = (StateId, u32, u32);
-        let start: Key = (ours.start(), 1, 1);
+        type Key = (StateId, u32, u32, bool);
+        let start: Key = (ours.start(), 1, 1, false);
         let mut parent: HashMap<Key, (Key, u8)> = HashMap::new();
         let mut queue = VecDeque::from([start]);
         let mut seen = HashSet::from([start]);
-        let bytes = self.joint_representatives(ours);
+        let bytes = self.joint_representatives(ours, link_pairs);
         while let Some(key) = queue.pop_front() {
             let theirs = self.permissions_at(key.1, key.2);
-            if !same(ours.label(key.0), &theirs) {
+            if !same(ours.label(key.0), &theirs, key.3) {
                 return Err(Difference {
                     path: path_to(&parent, start, key),
                     ours: *ours.label(key.0),
@@ -440,6 +443,7 @@ impl CompiledPolicy {
                     ours.next(key.0, byte),
                     self.dfa.step(key.1, byte),
                     deny_state,
+                    key.3 || byte == 0,
                 );
                 if seen.insert(next) {
                     parent.insert(next, (key, byte));
@@ -450,12 +454,13 @@ impl CompiledPolicy {
         Ok(())
     }
 
-    /// One byte (never NUL) per class of bytes that all three automata
-    /// treat alike.
-    fn joint_representatives(&self, ours: &Dfa<PathPermissions>) -> Vec<u8> {
+    /// One byte per class of bytes that all three automata treat alike;
+    /// NUL only when `with_nul`.
+    fn joint_representatives(&self, ours: &Dfa<PathPermissions>, with_nul: bool) -> Vec<u8> {
         let class = |dfa: &KernelDfa, byte: u8| dfa.equivalence.get(byte as usize).copied();
         let mut seen = HashSet::new();
-        (1..=255u8)
+        let first = if with_nul { 0 } else { 1 };
+        (first..=255u8)
             .filter(|&byte| {
                 let deny = self.deny_dfa.as_ref().and_then(|dfa| class(dfa, byte));
                 seen.insert((ours.classes().class(byte), class(&self.dfa, byte), deny))
