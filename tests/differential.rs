@@ -627,8 +627,7 @@ fn fastfreeze_profile_matches_the_parser() {
         ),
     ];
     for (region, expected) in cases {
-        let pattern = aaprove::compile::pattern::parse(region, &limits).unwrap();
-        let region = aaprove::compile::dfa::from_ir(&pattern.ir, &limits).unwrap();
+        let region = aaprove::compile::pattern_automaton(region, &limits).unwrap();
         let both = writable.product(&region, &limits, |w, r| *w && *r).unwrap();
         let witnesses = both.witnesses(3, |label| *label);
         let shown: Vec<String> = witnesses

@@ -215,7 +215,7 @@ impl PermissionAutomaton {
 
 fn parse_rule_pattern(index: usize, text: &str, limits: &Limits) -> Result<Pattern, CompileError> {
     pattern::parse(text, limits).map_err(|error| CompileError::Pattern {
-        rule: index,
+        rule: Some(index),
         pattern: text.to_string(),
         error,
     })
