@@ -280,6 +280,8 @@ fn rule_entry(
     exec_targets: &[String],
 ) -> RuleEntry {
     let qualifiers = &rule.qualifiers;
+    // FIXME: AppArmor 4 `prompt` rules merge as allow here, as on kernels
+    // without a prompt listener; 4.x's separate prompt bits are not kept.
     let deny = qualifiers.decision == Decision::Deny;
     let mut half = access_bits(rule.perms);
     // A deny rule's `x` has no exec mode (upstream rejects `deny ... px`).
@@ -462,6 +464,12 @@ fn exec_table(profile: &Profile) -> Result<Vec<String>, CompileError> {
 /// profiles, and to profiles
 /// with `change_profile` rules. Their modes are owner-only `r` or `w`
 /// (without the `a` a written `w` brings), as upstream builds them.
+///
+/// FIXME: `change_profile` rules also put entries into the file table past
+/// a NUL (exec path, NUL, target profile) and the `onexec` bit (bit 30) on
+/// every path; neither is modelled. No path holds a NUL and bit 30 is not
+/// a file permission, so lookups of paths are unaffected; link pair
+/// lookups in profiles with `change_profile` may differ.
 fn implicit_rules(profile: &Profile) -> Vec<(&'static str, u32)> {
     let read = FilePerms::READ.0 as u32;
     let write = FilePerms::WRITE.0 as u32;
