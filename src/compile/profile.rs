@@ -387,13 +387,15 @@ fn exec_type_bits(
     let Some(transition) = exec.transition else {
         return 0;
     };
+    // `ix` has no target kind and is never unsafe, but `ix -> name` still
+    // gets the name's exec table index, as upstream does.
     let mut bits = match transition {
-        ExecTransition::Inherit => return EXEC_INHERIT,
+        ExecTransition::Inherit => EXEC_INHERIT,
         ExecTransition::Unconfined => EXEC_TARGET_UNCONFINED << EXEC_TARGET_SHIFT,
         ExecTransition::Profile => EXEC_TARGET_PROFILE << EXEC_TARGET_SHIFT,
         ExecTransition::Child => EXEC_TARGET_CHILD << EXEC_TARGET_SHIFT,
     };
-    if !exec.scrub {
+    if !exec.scrub && transition != ExecTransition::Inherit {
         bits |= EXEC_UNSAFE;
     }
     match exec.fallback {

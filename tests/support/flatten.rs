@@ -104,7 +104,8 @@ fn strip_comment(line: &str) -> &str {
 }
 
 fn block_name(header: &str) -> String {
-    let words: Vec<&str> = header.split_whitespace().collect();
+    let owned = split_words(header);
+    let words: Vec<&str> = owned.iter().map(String::as_str).collect();
     let name = match words.first() {
         Some(&"profile") | Some(&"hat") => words.get(1).copied().unwrap_or(""),
         Some(first) => first,
@@ -293,14 +294,38 @@ fn file_rule(
         Some([]) => None,
         _ => return None,
     };
+    let perms = perms.to_lowercase_except_exec();
+    if !valid_perms(&perms) {
+        return None;
+    }
     Some(FileRuleLine {
         qualifiers,
         pattern: expand(words[0], variables)?,
-        perms: perms.to_lowercase_except_exec(),
+        perms,
         target,
         link_rule: false,
         link_subset: false,
     })
+}
+
+/// Access letters, and exec modes such as `ix`, `Px`, `cux`, `x`.
+fn valid_perms(perms: &str) -> bool {
+    let mut chars = perms.chars().peekable();
+    while let Some(c) = chars.next() {
+        if "rwaklmx".contains(c) {
+            continue;
+        }
+        if !"iupcIUPC".contains(c) {
+            return false;
+        }
+        if chars.peek().is_some_and(|n| "iuIU".contains(*n)) {
+            chars.next();
+        }
+        if chars.next() != Some('x') {
+            return false;
+        }
+    }
+    true
 }
 
 trait PermsCase {
@@ -313,7 +338,7 @@ impl PermsCase for str {
     fn to_lowercase_except_exec(&self) -> String {
         self.chars()
             .map(|c| {
-                if "RWAKLM".contains(c) {
+                if "RWALMX".contains(c) {
                     c.to_ascii_lowercase()
                 } else {
                     c

@@ -58,6 +58,8 @@ pub enum OracleError {
     Rejected(String),
     /// The binary policy could not be read (a bug in this reader).
     Malformed(String),
+    /// The parser ran longer than [`PARSER_TIMEOUT`] and was stopped.
+    Timeout,
     Io(std::io::Error),
 }
 
@@ -127,12 +129,9 @@ fn compile_binary(text: &str, name: Option<&str>) -> Result<(KernelDfa, Vec<Stri
     let mut stdin = child.stdin.take().expect("stdin is piped");
     stdin.write_all(text.as_bytes()).map_err(OracleError::Io)?;
     drop(stdin);
-    let output = child.wait_with_output().map_err(OracleError::Io)?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        return Err(OracleError::Rejected(stderr));
-    }
-    let profiles = read_policy(&output.stdout).map_err(OracleError::Malformed)?;
+    let (stdout, stderr) = wait_bounded(child)?;
+    let profiles = read_policy(&stdout)
+        .map_err(|error| OracleError::Malformed(format!("{error}; parser said: {stderr}")))?;
     let profile = match name {
         Some(name) => profiles.into_iter().find(|p| p.name == name),
         None => profiles.into_iter().next(),
@@ -143,6 +142,49 @@ fn compile_binary(text: &str, name: Option<&str>) -> Result<(KernelDfa, Vec<Stri
     })?;
     let dfa = KernelDfa::parse(&blob).map_err(OracleError::Malformed)?;
     Ok((dfa, profile.exec_targets))
+}
+
+/// How long one parser run may take; some profiles make upstream's DFA
+/// construction run for minutes.
+const PARSER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Waits for the parser, killing it after [`PARSER_TIMEOUT`]; returns its
+/// standard output, or its standard error when it failed.
+fn wait_bounded(mut child: std::process::Child) -> Result<(Vec<u8>, String), OracleError> {
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut bytes).map(|_| bytes)
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).map(|_| text)
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(OracleError::Io)? {
+            break status;
+        }
+        if started.elapsed() > PARSER_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(OracleError::Timeout);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let stdout = out
+        .join()
+        .expect("reader thread")
+        .map_err(OracleError::Io)?;
+    let stderr = err
+        .join()
+        .expect("reader thread")
+        .map_err(OracleError::Io)?;
+    if !status.success() {
+        return Err(OracleError::Rejected(stderr));
+    }
+    Ok((stdout, stderr))
 }
 
 /// What the oracle needs from one profile of a binary policy.
@@ -510,11 +552,14 @@ impl KernelDfa {
 /// The policy file at `path` with its includes expanded
 /// (`apparmor_parser -p`).
 pub fn preprocess(path: &std::path::Path) -> Result<String, OracleError> {
-    let output = Command::new(parser_path())
-        .args(["-Q", "-K", "-p"])
-        .arg(path)
-        .output()
-        .map_err(OracleError::Io)?;
+    let mut command = Command::new(parser_path());
+    command.args(["-Q", "-K", "-p"]);
+    // AAPROVE_INCLUDE_DIR adds an include search directory (`-I`), as the
+    // upstream test corpus needs.
+    if let Some(dir) = std::env::var_os("AAPROVE_INCLUDE_DIR") {
+        command.arg("-I").arg(dir);
+    }
+    let output = command.arg(path).output().map_err(OracleError::Io)?;
     if !output.status.success() {
         return Err(OracleError::Rejected(
             String::from_utf8_lossy(&output.stderr).into(),
