@@ -4,20 +4,22 @@
 //! [`declare_lint!`](crate::declare_lint), whose doc comment is its user
 //! documentation (printed by `aaprove rule CODE`). The [`registry`] lists
 //! them all; [`run_all`] runs every profile lint on a profile and its
-//! children, and [`suppression`] then removes the findings that a
-//! `# aaprove: allow(CODE) reason: ...` comment allows.
+//! children, each seeing a [`LintContext`] (the profile, its source text and
+//! its automata, built once and shared), and [`suppression`] then removes
+//! the findings that a `# aaprove: allow(CODE) reason: ...` comment allows.
 //!
 //! Codes are stable: `L0xx` for lints on the policy, `L9xx` for lints on the
 //! suppression comments themselves. A code or name is never reused.
 
-pub mod glob;
+pub mod context;
+pub mod examples;
 pub mod registry;
 pub mod rules;
 pub mod suppression;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Profile;
 
+pub use context::LintContext;
 pub use registry::{all, find, run_all};
 pub use suppression::apply_suppressions;
 
@@ -25,7 +27,7 @@ pub use suppression::apply_suppressions;
 #[derive(Clone, Copy, Debug)]
 pub enum Check {
     /// A check of one profile (not its children: [`run_all`] recurses).
-    Profile(fn(&Lint, &Profile, &mut Vec<Diagnostic>)),
+    Profile(fn(&Lint, &LintContext, &mut Vec<Diagnostic>)),
     /// A lint raised by the suppression pass, not by a profile check.
     Suppression,
 }

@@ -6,9 +6,10 @@
 
 use super::rules::{dangerous_write, unconfined_exec};
 use super::suppression;
-use super::{Check, Lint};
+use super::{Check, Lint, LintContext};
 use crate::diagnostic::Diagnostic;
 use crate::model::Profile;
+use crate::source::SourceMap;
 
 /// Every lint, in code order.
 static LINTS: &[&Lint] = &[
@@ -34,23 +35,25 @@ pub fn find(key: &str) -> Option<&'static Lint> {
 }
 
 /// Runs every profile lint of the registry on `profile` and, recursively,
-/// on its hats and child profiles. Findings come in registry order, then in
-/// the order of the rules each lint visits.
-pub fn run_all(profile: &Profile) -> Vec<Diagnostic> {
+/// on its hats and child profiles; `sources` holds the text its spans point
+/// into. Findings come in registry order, then in the order of the rules
+/// each lint visits.
+pub fn run_all(profile: &Profile, sources: &SourceMap) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    run_on(profile, &mut diagnostics);
+    run_on(profile, sources, &mut diagnostics);
     diagnostics
 }
 
-fn run_on(profile: &Profile, diagnostics: &mut Vec<Diagnostic>) {
+fn run_on(profile: &Profile, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
+    let context = LintContext::new(profile, sources);
     for lint in all() {
         if let Check::Profile(check) = lint.check {
             log::debug!("lint {} on profile `{}`", lint.code, profile.name);
-            check(lint, profile, diagnostics);
+            check(lint, &context, diagnostics);
         }
     }
     for child in &profile.children {
-        run_on(child, diagnostics);
+        run_on(child, sources, diagnostics);
     }
 }
 
@@ -133,12 +136,13 @@ mod tests {
                 base_dir: None,
             },
         );
+        let sources = &resolved.sources;
         let mut parent = resolved.profiles[0].clone();
-        assert_eq!(run_all(&parent).len(), 1);
+        assert_eq!(run_all(&parent, sources).len(), 1);
         let mut child = parent.clone();
         child.name = "child".into();
         parent.children.push(child);
-        let codes: Vec<&str> = run_all(&parent).iter().map(|d| d.code).collect();
+        let codes: Vec<&str> = run_all(&parent, sources).iter().map(|d| d.code).collect();
         assert_eq!(codes, ["L001", "L001"]);
     }
 }

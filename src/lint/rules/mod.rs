@@ -1,14 +1,91 @@
 //! The lints on the policy itself, one file per lint, each declared with
 //! [`declare_lint!`](crate::declare_lint) so that its doc comment is its
-//! user documentation.
+//! user documentation; and the small helpers they share.
 
 pub mod dangerous_write;
 pub mod unconfined_exec;
 
-use crate::model::Decision;
+use crate::compile::Half;
+use crate::diagnostic::Diagnostic;
+use crate::lint::Lint;
+use crate::model::{FilePerms, FileRule, OwnerQualifier};
 
-/// Whether a rule with this decision grants what it names. `prompt` rules
-/// count as allow: kernels without a prompt listener compile them so.
-fn grants(decision: Decision) -> bool {
-    matches!(decision, Decision::Allow | Decision::Prompt)
+/// The halves of the permission table a rule applies to.
+fn halves(rule: &FileRule) -> &'static [Half] {
+    match rule.qualifiers.owner {
+        OwnerQualifier::Both => &Half::BOTH,
+        OwnerQualifier::Owner => &[Half::Owner],
+        OwnerQualifier::Other => &[Half::Other],
+    }
+}
+
+/// The permissions a rule puts on its paths, as the compiler does: `w`
+/// brings `a`, and a deny rule's `l` is left to the link pair (it does not
+/// touch the path itself).
+fn path_perms(rule: &FileRule) -> FilePerms {
+    let mut perms = rule.perms;
+    if perms.contains(FilePerms::WRITE) {
+        perms = perms.union(FilePerms::APPEND);
+    }
+    if !crate::lint::context::grants(rule) {
+        perms = perms.minus(FilePerms::LINK);
+    }
+    perms
+}
+
+/// Each permission of `perms` on its own, in `rwalkmx` order.
+fn each_perm(perms: FilePerms) -> impl Iterator<Item = FilePerms> {
+    FilePerms::LETTERS
+        .into_iter()
+        .map(|(_, bit)| bit)
+        .filter(move |bit| perms.contains(*bit))
+}
+
+/// A finding of `lint` on `rule`, with its span, label and include chain.
+fn rule_finding(lint: &Lint, rule: &FileRule, message: String, label: &str) -> Diagnostic {
+    lint.diagnostic(message)
+        .with_primary(rule.origin.span, label)
+        .with_include_chain(rule.origin.include_chain.clone())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::diagnostic::Diagnostic;
+    use crate::lint::{Check, Lint, LintContext};
+    use crate::resolve::{self, Input, ResolveOptions};
+
+    /// A profile `test` holding `rules`, one per line, each given without
+    /// its trailing comma (which may be followed by a comment).
+    pub fn profile_text(rules: &[&str]) -> String {
+        let mut text = String::from("profile test {\n");
+        for rule in rules {
+            let (rule, comment) = rule.split_once(" #").unwrap_or((rule, ""));
+            let comment = if comment.is_empty() { String::new() } else { format!("  #{comment}") };
+            text.push_str(&format!("  {rule},{comment}\n"));
+        }
+        text + "}\n"
+    }
+
+    /// The findings of `lint` on the profiles of `text`.
+    pub fn lint_text(lint: &Lint, text: &str) -> Vec<Diagnostic> {
+        let input = Input::Text {
+            name: "test".into(),
+            text: text.into(),
+        };
+        let options = ResolveOptions {
+            include_dirs: Vec::new(),
+            use_system_dir: false,
+            base_dir: None,
+        };
+        let resolved = resolve::load(input, &options);
+        assert!(!resolved.has_errors(), "{:#?}", resolved.diagnostics);
+        let Check::Profile(check) = lint.check else {
+            panic!("{} is not a profile lint", lint.code);
+        };
+        let mut diagnostics = Vec::new();
+        for profile in &resolved.profiles {
+            check(lint, &LintContext::new(profile, &resolved.sources), &mut diagnostics);
+        }
+        diagnostics
+    }
 }

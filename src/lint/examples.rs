@@ -1,0 +1,116 @@
+//! Example paths for lint messages: real paths when the set holds some,
+//! shortest witnesses of the automaton otherwise.
+//!
+//! A message that says "leaves `/proc/sys/kernel/osrelease` writable" is
+//! understood at once; "leaves `/proc/sys/kernel/aas` writable" needs a
+//! second look. So examples are first taken from the inventories of real
+//! `/proc` trees in fixtures/inventory (captured from a running kernel,
+//! directories ending in `/`), and only when none of those is in the set
+//! from the automaton's shortest witnesses.
+
+use std::sync::OnceLock;
+
+use crate::compile::Dfa;
+
+const PROC_SYS: &str = include_str!("../../fixtures/inventory/proc-sys.txt");
+const PROC: &str = include_str!("../../fixtures/inventory/proc.txt");
+
+/// Well-known paths outside the inventories, for the lints about kernel
+/// control files.
+const OTHERS: &[&str] = &[
+    "/proc/sysrq-trigger",
+    "/proc/kcore",
+    "/sys/kernel/security/apparmor/.load",
+    "/sys/kernel/security/apparmor/.replace",
+    "/sys/kernel/security/apparmor/.remove",
+    "/sys/kernel/security/ima/policy",
+    "/sys/kernel/uevent_helper",
+    "/sys/firmware/efi/efivars/",
+    "/sys/fs/cgroup/release_agent",
+];
+
+/// Real paths, files before directories, shallow before deep, each group
+/// in inventory order.
+fn known_paths() -> &'static [&'static str] {
+    static PATHS: OnceLock<Vec<&'static str>> = OnceLock::new();
+    PATHS.get_or_init(|| {
+        let lines = PROC_SYS.lines().chain(PROC.lines()).map(str::trim);
+        let mut paths: Vec<&str> = lines
+            .filter(|line| line.starts_with('/'))
+            .chain(OTHERS.iter().copied())
+            .collect();
+        paths.sort_by_key(|path| (path.ends_with('/'), path.matches('/').count()));
+        paths.dedup();
+        paths
+    })
+}
+
+/// Up to `count` paths of `set`, real ones first, each as text.
+pub fn examples(set: &Dfa<bool>, count: usize) -> Vec<String> {
+    let mut found: Vec<String> = known_paths()
+        .iter()
+        .filter(|path| *set.classify(path.as_bytes()))
+        .take(count)
+        .map(|path| path.to_string())
+        .collect();
+    if found.is_empty() {
+        let witnesses = set.witnesses(count, |label| *label);
+        found = witnesses.iter().map(|w| display(w)).collect();
+    }
+    found
+}
+
+/// A path as text, bytes outside printable ASCII escaped as `\xNN`.
+pub fn display(path: &[u8]) -> String {
+    let mut text = String::new();
+    for &byte in path {
+        if byte.is_ascii_graphic() {
+            text.push(byte as char);
+        } else {
+            text.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    text
+}
+
+/// Paths as a list for a message: `` `a`, `b` and `c` ``.
+pub fn listed(paths: &[String]) -> String {
+    let quoted: Vec<String> = paths.iter().map(|path| format!("`{path}`")).collect();
+    match quoted.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::{Limits, dfa, pattern};
+
+    fn set(text: &str) -> Dfa<bool> {
+        let limits = Limits::default();
+        dfa::from_ir(&pattern::parse(text, &limits).unwrap().ir, &limits).unwrap()
+    }
+
+    #[test]
+    fn prefers_real_shallow_files() {
+        let cases: &[(&str, &[&str])] = &[
+            ("/proc/sys/kernel/osr*", &["/proc/sys/kernel/osrelease"]),
+            ("/proc/kc*", &["/proc/kcore"]),
+            ("/nowhere/*", &["/nowhere/a"]),
+            ("/proc/sys/kernel/shmm*", &["/proc/sys/kernel/shmmax", "/proc/sys/kernel/shmmni"]),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(examples(&set(pattern), 2), *expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn lists_and_escapes() {
+        let paths = |list: &[&str]| list.iter().map(|p| p.to_string()).collect::<Vec<_>>();
+        assert_eq!(listed(&paths(&["/a"])), "`/a`");
+        assert_eq!(listed(&paths(&["/a", "/b", "/c"])), "`/a`, `/b` and `/c`");
+        assert_eq!(display(b"/a b\x01"), "/a\\x20b\\x01");
+    }
+}
