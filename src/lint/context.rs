@@ -76,14 +76,19 @@ impl<'a> LintContext<'a> {
             allows.file_rules.retain(grants);
             Some((self.build(&allows)?, indices))
         });
-        built.as_ref().map(|(automaton, map)| (automaton, map.as_slice()))
+        built
+            .as_ref()
+            .map(|(automaton, map)| (automaton, map.as_slice()))
     }
 
     fn build(&self, profile: &Profile) -> Option<PermissionAutomaton> {
         match PermissionAutomaton::build(profile, &self.limits) {
             Ok(automaton) => Some(automaton),
             Err(error) => {
-                log::info!("profile `{}`: automaton lints skipped: {error}", profile.name);
+                log::info!(
+                    "profile `{}`: automaton lints skipped: {error}",
+                    profile.name
+                );
                 None
             }
         }

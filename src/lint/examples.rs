@@ -98,8 +98,11 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             ("/proc/sys/kernel/osr*", &["/proc/sys/kernel/osrelease"]),
             ("/proc/kc*", &["/proc/kcore"]),
-            ("/nowhere/*", &["/nowhere/a"]),
-            ("/proc/sys/kernel/shmm*", &["/proc/sys/kernel/shmmax", "/proc/sys/kernel/shmmni"]),
+            ("/nowhere/?", &["/nowhere/a", "/nowhere/e"]),
+            (
+                "/proc/sys/kernel/shmm*",
+                &["/proc/sys/kernel/shmmax", "/proc/sys/kernel/shmmni"],
+            ),
         ];
         for (pattern, expected) in cases {
             assert_eq!(examples(&set(pattern), 2), *expected, "{pattern}");

@@ -89,7 +89,12 @@ const TARGETS: [Target; 3] = [
 const WRITES: FilePerms = FilePerms(FilePerms::WRITE.0 | FilePerms::APPEND.0);
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
-    for rule in context.profile.file_rules.iter().filter(|rule| grants(rule)) {
+    for rule in context
+        .profile
+        .file_rules
+        .iter()
+        .filter(|rule| grants(rule))
+    {
         let writes = FilePerms(super::path_perms(rule).0 & WRITES.0);
         if writes.is_empty() {
             continue;
@@ -111,7 +116,11 @@ fn still_writable(
     target: &Target,
 ) -> Option<String> {
     let limits = &context.limits;
-    let covered = both(&*context.pattern(&rule.pattern)?, &*context.pattern(target.pattern)?, limits)?;
+    let covered = both(
+        &*context.pattern(&rule.pattern)?,
+        &*context.pattern(target.pattern)?,
+        limits,
+    )?;
     for &half in super::halves(rule) {
         for perm in super::each_perm(writes) {
             let writable = context.region(Region::Allowed, perm, half)?;
@@ -151,7 +160,10 @@ mod tests {
             (&["/proc/sysrq-trigger r"], 0),
             (&["/proc/kcore a"], 1),
             (&["/** rw"], 3),
-            (&["/** rw", "deny /proc/sysrq-trigger w", "deny /proc/kcore w"], 1),
+            (
+                &["/** rw", "deny /proc/sysrq-trigger w", "deny /proc/kcore w"],
+                1,
+            ),
             (&["/proc/* w", "deny /proc/sysrq-trigger a"], 2),
             (&["/proc/* w", "deny owner /proc/* w"], 2),
             (&["owner /proc/* w", "deny owner /proc/* w"], 0),

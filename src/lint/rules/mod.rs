@@ -60,7 +60,11 @@ pub(crate) mod tests {
         let mut text = String::from("profile test {\n");
         for rule in rules {
             let (rule, comment) = rule.split_once(" #").unwrap_or((rule, ""));
-            let comment = if comment.is_empty() { String::new() } else { format!("  #{comment}") };
+            let comment = if comment.is_empty() {
+                String::new()
+            } else {
+                format!("  #{comment}")
+            };
             text.push_str(&format!("  {rule},{comment}\n"));
         }
         text + "}\n"
@@ -84,7 +88,11 @@ pub(crate) mod tests {
         };
         let mut diagnostics = Vec::new();
         for profile in &resolved.profiles {
-            check(lint, &LintContext::new(profile, &resolved.sources), &mut diagnostics);
+            check(
+                lint,
+                &LintContext::new(profile, &resolved.sources),
+                &mut diagnostics,
+            );
         }
         diagnostics
     }
