@@ -10,7 +10,9 @@
 
 use std::sync::OnceLock;
 
-use crate::compile::Dfa;
+use crate::compile::byteset::ByteSet;
+use crate::compile::pattern::Ir;
+use crate::compile::{Dfa, Limits, dfa};
 
 const PROC_SYS: &str = include_str!("../../fixtures/inventory/proc-sys.txt");
 const PROC: &str = include_str!("../../fixtures/inventory/proc.txt");
@@ -45,19 +47,64 @@ fn known_paths() -> &'static [&'static str] {
     })
 }
 
-/// Up to `count` paths of `set`, real ones first, each as text.
+/// Up to `count` paths of `set`, each as text: real ones when the set
+/// holds some, varied (one per directory and first letter of the name
+/// before any second one), else the shortest witnesses, files first.
 pub fn examples(set: &Dfa<bool>, count: usize) -> Vec<String> {
-    let mut found: Vec<String> = known_paths()
+    let real: Vec<&str> = known_paths()
         .iter()
+        .copied()
         .filter(|path| *set.classify(path.as_bytes()))
-        .take(count)
-        .map(|path| path.to_string())
         .collect();
-    if found.is_empty() {
-        let witnesses = set.witnesses(count, |label| *label);
-        found = witnesses.iter().map(|w| display(w)).collect();
+    if real.is_empty() {
+        return witnesses(set, count);
     }
-    found
+    varied(&real, count)
+}
+
+/// The shortest paths of `set` not ending in `/`, or when it has none its
+/// shortest directories.
+fn witnesses(set: &Dfa<bool>, count: usize) -> Vec<String> {
+    let files = set.product(files(), &Limits::default(), |a, b| *a && *b);
+    let mut found = files.map_or(Vec::new(), |files| files.witnesses(count, |label| *label));
+    if found.is_empty() {
+        found = set.witnesses(count, |label| *label);
+    }
+    found.iter().map(|path| display(path)).collect()
+}
+
+/// The strings that do not end in `/` (nor hold a NUL).
+fn files() -> &'static Dfa<bool> {
+    static FILES: OnceLock<Dfa<bool>> = OnceLock::new();
+    FILES.get_or_init(|| {
+        let any = ByteSet::single(0).complement();
+        let mut excluded = ByteSet::single(b'/');
+        excluded.insert(0);
+        let last = Ir::Class(excluded.complement());
+        let ir = Ir::Concat(vec![Ir::Star(Box::new(Ir::Class(any))), last]);
+        dfa::from_ir(&ir, &Limits::default()).expect("a small fixed automaton")
+    })
+}
+
+/// Up to `count` of `paths`, first those whose directory and first letter
+/// of the name no earlier pick shares, then the rest in order.
+fn varied(paths: &[&str], count: usize) -> Vec<String> {
+    let key = |path: &str| {
+        let trimmed = path.trim_end_matches('/');
+        let cut = trimmed.rfind('/').map_or(0, |slash| slash + 1);
+        trimmed[..cut.min(trimmed.len())].to_string() + trimmed.get(cut..cut + 1).unwrap_or("")
+    };
+    let mut seen = std::collections::HashSet::new();
+    let (mut picked, mut rest): (Vec<&str>, Vec<&str>) = (Vec::new(), Vec::new());
+    for &path in paths {
+        if seen.insert(key(path)) {
+            picked.push(path);
+        } else {
+            rest.push(path);
+        }
+    }
+    picked.extend(rest);
+    picked.into_iter().take(count).map(str::to_string).collect()
 }
 
 /// A path as text, bytes outside printable ASCII escaped as `\xNN`.
@@ -86,7 +133,7 @@ pub fn listed(paths: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile::{Limits, dfa, pattern};
+    use crate::compile::pattern;
 
     fn set(text: &str) -> Dfa<bool> {
         let limits = Limits::default();

@@ -13,6 +13,7 @@
 
 pub mod context;
 pub mod examples;
+pub mod glob_syntax;
 pub mod registry;
 pub mod rules;
 pub mod suppression;

@@ -3,6 +3,7 @@
 //! user documentation; and the small helpers they share.
 
 pub mod dangerous_write;
+pub mod negated_class_prefix;
 pub mod unconfined_exec;
 
 use crate::compile::Half;
