@@ -66,15 +66,121 @@ pub fn examples(set: &Dfa<bool>, count: usize) -> Vec<String> {
 /// shortest directories.
 fn witnesses(set: &Dfa<bool>, count: usize) -> Vec<String> {
     let files = set.product(files(), &Limits::default(), |a, b| *a && *b);
-    let mut found = files.map_or(Vec::new(), |files| files.witnesses(count, |label| *label));
+    let mut found = files.map_or(Vec::new(), |files| shortest(&files, count));
     if found.is_empty() {
-        found = set.witnesses(count, |label| *label);
+        found = shortest(set, count);
     }
     found.iter().map(|path| display(path)).collect()
 }
 
-/// The strings that do not end in `/` (nor hold a NUL).
-fn files() -> &'static Dfa<bool> {
+/// Up to `count` shortest strings of `set`, most readable bytes first.
+///
+/// A depth-first walk that only takes transitions on a shortest way to the
+/// set, so each descent ends in a witness and the work is bounded by
+/// `count` times the witness length times the byte classes.
+// FIXME: `Dfa::witnesses` gives up after a fixed budget of breadth-first
+// steps and can return nothing for a set of long paths (13 bytes and 40
+// byte classes suffice); this walk stands in for it here until `compile`
+// bounds its search by the distances as this one does.
+fn shortest(set: &Dfa<bool>, count: usize) -> Vec<Vec<u8>> {
+    let distance = distances(set);
+    if distance[set.start() as usize] == u32::MAX {
+        return Vec::new();
+    }
+    let order = readable_classes(set);
+    let mut found = Vec::new();
+    let mut path = Vec::new();
+    descend(
+        set,
+        &distance,
+        &order,
+        set.start(),
+        &mut path,
+        &mut found,
+        count,
+    );
+    found
+}
+
+fn descend(
+    set: &Dfa<bool>,
+    distance: &[u32],
+    order: &[(usize, u8)],
+    state: u32,
+    path: &mut Vec<u8>,
+    found: &mut Vec<Vec<u8>>,
+    count: usize,
+) {
+    if distance[state as usize] == 0 {
+        found.push(path.clone());
+        return;
+    }
+    for &(class, byte) in order {
+        let next = set.next_by_class(state, class);
+        if distance[next as usize].saturating_add(1) != distance[state as usize] {
+            continue;
+        }
+        path.push(byte);
+        descend(set, distance, order, next, path, found, count);
+        path.pop();
+        if found.len() >= count {
+            return;
+        }
+    }
+}
+
+/// For each state, the length of the shortest string to an accepting one.
+fn distances(set: &Dfa<bool>) -> Vec<u32> {
+    let classes = set.classes().count();
+    let mut reverse = vec![Vec::new(); set.state_count()];
+    for state in 0..set.state_count() as u32 {
+        for class in 0..classes {
+            reverse[set.next_by_class(state, class) as usize].push(state);
+        }
+    }
+    let mut distance = vec![u32::MAX; set.state_count()];
+    let mut queue = std::collections::VecDeque::new();
+    for state in 0..set.state_count() as u32 {
+        if *set.label(state) {
+            distance[state as usize] = 0;
+            queue.push_back(state);
+        }
+    }
+    while let Some(state) = queue.pop_front() {
+        for &source in &reverse[state as usize] {
+            if distance[source as usize] == u32::MAX {
+                distance[source as usize] = distance[state as usize] + 1;
+                queue.push_back(source);
+            }
+        }
+    }
+    distance
+}
+
+/// Each byte class with its most readable byte, most readable first.
+fn readable_classes(set: &Dfa<bool>) -> Vec<(usize, u8)> {
+    let rank = |byte: u8| match byte {
+        b'a'..=b'z' => 0,
+        b'0'..=b'9' => 1,
+        b'/' => 2,
+        b'.' | b'_' | b'-' => 3,
+        b'A'..=b'Z' => 4,
+        _ if byte.is_ascii_graphic() => 5,
+        _ => 6,
+    };
+    let mut order: Vec<(usize, u8)> = set
+        .classes()
+        .representatives()
+        .into_iter()
+        .enumerate()
+        .collect();
+    order.sort_by_key(|&(_, byte)| (rank(byte), byte));
+    order
+}
+
+/// The strings that do not end in `/` (nor hold a NUL): paths of files
+/// rather than directories.
+pub fn files() -> &'static Dfa<bool> {
     static FILES: OnceLock<Dfa<bool>> = OnceLock::new();
     FILES.get_or_init(|| {
         let any = ByteSet::single(0).complement();
@@ -154,6 +260,18 @@ mod tests {
         for (pattern, expected) in cases {
             assert_eq!(examples(&set(pattern), 2), *expected, "{pattern}");
         }
+    }
+
+    #[test]
+    fn finds_long_witnesses_among_many_classes() {
+        let many = set("/etc/a/[0-9a-zA-Z]*.conf");
+        assert_eq!(
+            shortest(&many, 2),
+            [b"/etc/a/a.conf".to_vec(), b"/etc/a/b.conf".to_vec()]
+        );
+        assert!(shortest(&set("/x").complement(), 1)[0].is_empty());
+        let none = set("/x").product(&set("/y"), &Limits::default(), |a, b| *a && *b);
+        assert!(shortest(&none.unwrap(), 1).is_empty());
     }
 
     #[test]

@@ -4,7 +4,9 @@
 //! adding one line to `LINTS`; the tests below keep codes and names unique
 //! and well formed and every doc complete, so a mistake fails the build.
 
-use super::rules::{dangerous_write, negated_class_prefix, unconfined_exec};
+use super::rules::{
+    dangerous_write, negated_class_prefix, slash_in_negated_class, unconfined_exec,
+};
 use super::suppression;
 use super::{Check, Lint, LintContext};
 use crate::diagnostic::Diagnostic;
@@ -16,6 +18,7 @@ static LINTS: &[&Lint] = &[
     &unconfined_exec::UNCONFINED_EXEC,
     &dangerous_write::DANGEROUS_WRITE,
     &negated_class_prefix::NEGATED_CLASS_PREFIX,
+    &slash_in_negated_class::SLASH_IN_NEGATED_CLASS,
     &suppression::UNUSED_SUPPRESSION,
     &suppression::INVALID_SUPPRESSION,
 ];

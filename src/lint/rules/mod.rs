@@ -4,6 +4,7 @@
 
 pub mod dangerous_write;
 pub mod negated_class_prefix;
+pub mod slash_in_negated_class;
 pub mod unconfined_exec;
 
 use crate::compile::Half;
