@@ -5,7 +5,8 @@
 //! and well formed and every doc complete, so a mistake fails the build.
 
 use super::rules::{
-    dangerous_write, negated_class_prefix, slash_in_negated_class, unconfined_exec,
+    dangerous_write, denied_exec_transition, negated_class_prefix, regex_syntax, shadowed_allow,
+    slash_in_negated_class, unconfined_exec, unused_deny, wildcard_in_class,
 };
 use super::suppression;
 use super::{Check, Lint, LintContext};
@@ -19,6 +20,11 @@ static LINTS: &[&Lint] = &[
     &dangerous_write::DANGEROUS_WRITE,
     &negated_class_prefix::NEGATED_CLASS_PREFIX,
     &slash_in_negated_class::SLASH_IN_NEGATED_CLASS,
+    &shadowed_allow::SHADOWED_ALLOW,
+    &unused_deny::UNUSED_DENY,
+    &denied_exec_transition::DENIED_EXEC_TRANSITION,
+    &wildcard_in_class::WILDCARD_IN_CLASS,
+    &regex_syntax::REGEX_SYNTAX,
     &suppression::UNUSED_SUPPRESSION,
     &suppression::INVALID_SUPPRESSION,
 ];

@@ -3,9 +3,14 @@
 //! user documentation; and the small helpers they share.
 
 pub mod dangerous_write;
+pub mod denied_exec_transition;
 pub mod negated_class_prefix;
+pub mod regex_syntax;
+pub mod shadowed_allow;
 pub mod slash_in_negated_class;
 pub mod unconfined_exec;
+pub mod unused_deny;
+pub mod wildcard_in_class;
 
 use crate::compile::Half;
 use crate::diagnostic::Diagnostic;
@@ -98,4 +103,58 @@ pub(crate) mod tests {
         }
         diagnostics
     }
+}
+
+/// Whether some rule of the profile has a `priority=`: the lints that
+/// reason about which rule wins (deny over allow) then stay silent, since
+/// priorities change who wins per permission.
+// FIXME: AppArmor 4 priorities make `shadowed-allow`, `unused-deny` and
+// `denied-exec-transition` skip the whole profile instead of reasoning with
+// them.
+fn has_priorities(profile: &crate::model::Profile) -> bool {
+    profile
+        .file_rules
+        .iter()
+        .any(|rule| rule.qualifiers.priority != 0)
+}
+
+/// Whether every path of `pattern` has each permission of `perms` in each
+/// of `halves` in `region`. `None` when an automaton cannot be built.
+fn covered_by(
+    context: &crate::lint::LintContext,
+    pattern: &crate::lint::context::PathSet,
+    region: crate::lint::context::Region,
+    perms: FilePerms,
+    halves: &[Half],
+) -> Option<bool> {
+    for &half in halves {
+        for perm in each_perm(perms) {
+            let set = context.region(region, perm, half)?;
+            if crate::lint::context::leaves_out(pattern, &set, &context.limits)? {
+                return Some(false);
+            }
+        }
+    }
+    Some(true)
+}
+
+/// A path of `pattern` where some permission of `perms` holds in some half
+/// of `halves` in `region`, with that permission.
+fn some_path_in(
+    context: &crate::lint::LintContext,
+    pattern: &crate::lint::context::PathSet,
+    region: crate::lint::context::Region,
+    perms: FilePerms,
+    halves: &[Half],
+) -> Option<(String, FilePerms)> {
+    for &half in halves {
+        for perm in each_perm(perms) {
+            let set = context.region(region, perm, half)?;
+            let shared = crate::lint::context::both(pattern, &set, &context.limits)?;
+            if let Some(path) = crate::lint::examples::examples(&shared, 1).pop() {
+                return Some((path, perm));
+            }
+        }
+    }
+    None
 }
