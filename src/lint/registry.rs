@@ -4,10 +4,7 @@
 //! adding one line to `LINTS`; the tests below keep codes and names unique
 //! and well formed and every doc complete, so a mistake fails the build.
 
-use super::rules::{
-    dangerous_write, denied_exec_transition, negated_class_prefix, regex_syntax, shadowed_allow,
-    slash_in_negated_class, unconfined_exec, unused_deny, wildcard_in_class,
-};
+use super::rules;
 use super::suppression;
 use super::{Check, Lint, LintContext};
 use crate::diagnostic::Diagnostic;
@@ -16,15 +13,18 @@ use crate::source::SourceMap;
 
 /// Every lint, in code order.
 static LINTS: &[&Lint] = &[
-    &unconfined_exec::UNCONFINED_EXEC,
-    &dangerous_write::DANGEROUS_WRITE,
-    &negated_class_prefix::NEGATED_CLASS_PREFIX,
-    &slash_in_negated_class::SLASH_IN_NEGATED_CLASS,
-    &shadowed_allow::SHADOWED_ALLOW,
-    &unused_deny::UNUSED_DENY,
-    &denied_exec_transition::DENIED_EXEC_TRANSITION,
-    &wildcard_in_class::WILDCARD_IN_CLASS,
-    &regex_syntax::REGEX_SYNTAX,
+    &rules::unconfined_exec::UNCONFINED_EXEC,
+    &rules::dangerous_write::DANGEROUS_WRITE,
+    &rules::negated_class_prefix::NEGATED_CLASS_PREFIX,
+    &rules::slash_in_negated_class::SLASH_IN_NEGATED_CLASS,
+    &rules::shallow_deny::SHALLOW_DENY,
+    &rules::glued_globstar::GLUED_GLOBSTAR,
+    &rules::shadowed_allow::SHADOWED_ALLOW,
+    &rules::redundant_rule::REDUNDANT_RULE,
+    &rules::unused_deny::UNUSED_DENY,
+    &rules::denied_exec_transition::DENIED_EXEC_TRANSITION,
+    &rules::wildcard_in_class::WILDCARD_IN_CLASS,
+    &rules::regex_syntax::REGEX_SYNTAX,
     &suppression::UNUSED_SUPPRESSION,
     &suppression::INVALID_SUPPRESSION,
 ];

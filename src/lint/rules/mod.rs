@@ -4,9 +4,12 @@
 
 pub mod dangerous_write;
 pub mod denied_exec_transition;
+pub mod glued_globstar;
 pub mod negated_class_prefix;
+pub mod redundant_rule;
 pub mod regex_syntax;
 pub mod shadowed_allow;
+pub mod shallow_deny;
 pub mod slash_in_negated_class;
 pub mod unconfined_exec;
 pub mod unused_deny;
