@@ -23,8 +23,10 @@ static LINTS: &[&Lint] = &[
     &rules::redundant_rule::REDUNDANT_RULE,
     &rules::unused_deny::UNUSED_DENY,
     &rules::denied_exec_transition::DENIED_EXEC_TRANSITION,
+    &rules::comment_claim::COMMENT_CLAIM,
     &rules::wildcard_in_class::WILDCARD_IN_CLASS,
     &rules::regex_syntax::REGEX_SYNTAX,
+    &rules::unguarded_file_rule::UNGUARDED_FILE_RULE,
     &suppression::UNUSED_SUPPRESSION,
     &suppression::INVALID_SUPPRESSION,
 ];

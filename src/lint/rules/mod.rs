@@ -2,6 +2,7 @@
 //! [`declare_lint!`](crate::declare_lint) so that its doc comment is its
 //! user documentation; and the small helpers they share.
 
+pub mod comment_claim;
 pub mod dangerous_write;
 pub mod denied_exec_transition;
 pub mod glued_globstar;
@@ -12,6 +13,7 @@ pub mod shadowed_allow;
 pub mod shallow_deny;
 pub mod slash_in_negated_class;
 pub mod unconfined_exec;
+pub mod unguarded_file_rule;
 pub mod unused_deny;
 pub mod wildcard_in_class;
 
