@@ -60,7 +60,7 @@ declare_lint! {
     };
 }
 
-const EXAMPLES: usize = 3;
+const EXAMPLES: usize = 4;
 
 /// A set of paths a comment describes, as patterns.
 #[derive(Debug, PartialEq, Eq)]

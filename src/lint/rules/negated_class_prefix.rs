@@ -62,7 +62,7 @@ declare_lint! {
 }
 
 /// How many example paths a note lists.
-const EXAMPLES: usize = 3;
+const EXAMPLES: usize = 4;
 
 /// A run of single-byte negated classes and the star after it.
 #[derive(Debug, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::context::{both, minus};
+use crate::lint::context::{both, grants, minus};
 use crate::lint::examples::{examples, files, listed};
 use crate::lint::glob_syntax::{Piece, class_members, tokens};
 use crate::lint::{Check, Lint, LintContext};
@@ -18,32 +18,36 @@ declare_lint! {
     /// component was meant.
     ///
     /// ## What it does
-    /// Flags a pattern with a negated class such as `[^1-9]` that does not
-    /// exclude `/`, when the class matching `/` makes the rule cover paths
-    /// it would not cover otherwise. The finding gives such paths.
+    /// Flags an allow rule whose pattern has a negated class such as
+    /// `[^.]` that does not exclude `/`, when the class matching `/` makes
+    /// the rule grant paths it would not grant otherwise. The finding gives
+    /// such paths.
     ///
     /// ## Why it matters
     /// In AppArmor, `[^s]` is any byte but `s`, and that includes `/`: the
     /// class can end one path component and start the next, so a pattern
     /// written for names in one directory reaches into subdirectories. In
-    /// a deny rule that denies more than meant; in an allow rule it grants
-    /// more. Docker fixed its `/proc` rule this way, by writing `[^1-9/]`.
+    /// an allow rule it grants more than the author wrote down. Docker
+    /// wrote `[^1-9/]` in its `/proc` rule for this reason.
     ///
     /// ## Example
     /// ```text
-    /// deny /proc/sys/kernel/[^n][^s]* w,
+    /// /etc/app[^.]*.conf r,
     /// ```
-    /// also matches `/proc/sys/kernel/a/b`.
+    /// also grants `/etc/app/x.conf`.
     ///
     /// ## Use instead
     /// ```text
-    /// deny /proc/sys/kernel/[^n/][^s/]* w,
+    /// /etc/app[^./]*.conf r,
     /// ```
     ///
     /// ## Known problems
-    /// A class that matches `/` on purpose (to reach into subdirectories)
-    /// is reported too; write `/` out in the pattern, or allow the finding
-    /// with a suppression comment that says so.
+    /// Deny rules are not reported: there a class matching `/` denies more,
+    /// usually in the direction the author meant (`deny /sys/f[^s]*/**`
+    /// also denies the tree of `/sys/f/`, which "everything under `/sys/f*`
+    /// but `/sys/fs`" includes); `negated-class-prefix` and `comment-claim`
+    /// report the cases where it matters. A class that matches `/` on
+    /// purpose is reported too; allow it with a suppression comment.
     pub static SLASH_IN_NEGATED_CLASS = Lint {
         code: "L004",
         name: "slash-in-negated-class",
@@ -55,7 +59,7 @@ declare_lint! {
 const EXAMPLES: usize = 3;
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
-    for rule in &context.profile.file_rules {
+    for rule in context.profile.file_rules.iter().filter(|rule| grants(rule)) {
         let Some((fixed, classes)) = with_slash_excluded(&rule.pattern) else {
             continue;
         };
@@ -146,9 +150,10 @@ mod tests {
     #[test]
     fn reports_only_when_the_slash_makes_a_difference() {
         let cases: &[(&str, usize)] = &[
-            ("deny /proc/sys/kernel/[^n][^s]* w", 1),
-            ("deny /proc/sys/kernel/[^n]* w", 0),
-            ("deny /proc/[^1-9]/** w", 0),
+            ("/proc/sys/kernel/[^n][^s]* r", 1),
+            ("deny /proc/sys/kernel/[^n][^s]* w", 0),
+            ("/proc/sys/kernel/[^n]* r", 0),
+            ("/proc/[^1-9]/** r", 0),
             ("/etc/[^.]*.conf r", 0),
             ("/etc/a[^.]*.conf r", 1),
             ("/etc/x[^.] r", 0),
