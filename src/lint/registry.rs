@@ -60,8 +60,10 @@ fn run_on(profile: &Profile, sources: &SourceMap, diagnostics: &mut Vec<Diagnost
     let context = LintContext::new(profile, sources);
     for lint in all() {
         if let Check::Profile(check) = lint.check {
-            log::debug!("lint {} on profile `{}`", lint.code, profile.name);
+            let started = std::time::Instant::now();
             check(lint, &context, diagnostics);
+            let spent = started.elapsed();
+            log::debug!("lint {} on profile `{}`: {spent:.2?}", lint.code, profile.name);
         }
     }
     for child in &profile.children {
