@@ -12,7 +12,10 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use crate::compile::pattern::{self, Ir};
-use crate::compile::{Dfa, Half, Limits, PermissionAutomaton, byteset::ByteSet, dfa};
+use crate::compile::{
+    Dfa, Half, Limits, PathPermissions, PermissionAutomaton, byteset::ByteSet, dfa,
+};
+use crate::lint::examples::PathQuery;
 use crate::model::{Decision, FilePerms, FileRule, Profile};
 use crate::source::SourceMap;
 
@@ -39,6 +42,9 @@ pub struct LintContext<'a> {
     /// The automaton of the allow rules alone, and for each of its rules
     /// the index of that rule in `profile.file_rules`.
     allows: OnceCell<Option<(PermissionAutomaton, Vec<usize>)>>,
+    /// Each path's decision, by all rules and by the allow rules alone.
+    decisions: OnceCell<Option<Dfa<PathPermissions>>>,
+    granted: OnceCell<Option<Dfa<PathPermissions>>>,
     patterns: RefCell<HashMap<String, Option<PathSet>>>,
     regions: RefCell<HashMap<(Region, u8, Half), Option<PathSet>>>,
     canonical: OnceCell<PathSet>,
@@ -52,6 +58,8 @@ impl<'a> LintContext<'a> {
             limits: Limits::default(),
             full: OnceCell::new(),
             allows: OnceCell::new(),
+            decisions: OnceCell::new(),
+            granted: OnceCell::new(),
             patterns: RefCell::default(),
             regions: RefCell::default(),
             canonical: OnceCell::new(),
@@ -151,11 +159,18 @@ impl<'a> LintContext<'a> {
     }
 
     fn build_region(&self, region: Region, perms: FilePerms, half: Half) -> Option<PathSet> {
-        let automaton = match region {
-            Region::Granted => self.allow_automaton()?.0,
-            _ => self.automaton()?,
+        let decisions = match region {
+            Region::Granted => self.granted.get_or_init(|| {
+                let automaton = self.allow_automaton()?.0;
+                Some(automaton.permissions_automaton())
+            }),
+            _ => self
+                .decisions
+                .get_or_init(|| Some(self.automaton()?.permissions_automaton())),
         };
-        let dfa = automaton.automaton(|decision| {
+        // Not minimised again: path queries do not need it, and one
+        // minimisation per automaton is what costs.
+        let dfa = decisions.as_ref()?.map(|decision| {
             let decision = decision.half(half);
             match region {
                 Region::Denied => decision.deny.contains(perms),
@@ -192,9 +207,11 @@ pub fn is_own(rule: &FileRule) -> bool {
 }
 
 /// Whether some path is in `left` but not in `right`.
-pub fn leaves_out(left: &Dfa<bool>, right: &Dfa<bool>, limits: &Limits) -> Option<bool> {
-    let difference = left.product(right, limits, |a, b| *a && !*b).ok()?;
-    Some(!difference.is_empty(|label| *label))
+pub fn leaves_out(left: &Dfa<bool>, right: &Dfa<bool>) -> bool {
+    !PathQuery::new()
+        .with(left, true)
+        .with(right, false)
+        .is_empty()
 }
 
 /// The paths in `left` and not in `right`, as an automaton.

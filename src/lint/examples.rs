@@ -49,133 +49,9 @@ fn known_paths() -> &'static [&'static str] {
 
 /// Up to `count` paths of `set`, each as text: real ones when the set
 /// holds some, varied (one per directory and first letter of the name
-/// before any second one), else the shortest witnesses, files first.
+/// before any second one), else the shortest, files first.
 pub fn examples(set: &Dfa<bool>, count: usize) -> Vec<String> {
-    let real: Vec<&str> = known_paths()
-        .iter()
-        .copied()
-        .filter(|path| *set.classify(path.as_bytes()))
-        .collect();
-    if real.is_empty() {
-        return witnesses(set, count);
-    }
-    varied(&real, count)
-}
-
-/// The shortest paths of `set` not ending in `/`, or when it has none its
-/// shortest directories.
-fn witnesses(set: &Dfa<bool>, count: usize) -> Vec<String> {
-    let files = set.product(files(), &Limits::default(), |a, b| *a && *b);
-    let mut found = files.map_or(Vec::new(), |files| shortest(&files, count));
-    if found.is_empty() {
-        found = shortest(set, count);
-    }
-    found.iter().map(|path| display(path)).collect()
-}
-
-/// Up to `count` shortest strings of `set`, most readable bytes first.
-///
-/// A depth-first walk that only takes transitions on a shortest way to the
-/// set, so each descent ends in a witness and the work is bounded by
-/// `count` times the witness length times the byte classes.
-// FIXME: `Dfa::witnesses` gives up after a fixed budget of breadth-first
-// steps and can return nothing for a set of long paths (13 bytes and 40
-// byte classes suffice); this walk stands in for it here until `compile`
-// bounds its search by the distances as this one does.
-fn shortest(set: &Dfa<bool>, count: usize) -> Vec<Vec<u8>> {
-    let distance = distances(set);
-    if distance[set.start() as usize] == u32::MAX {
-        return Vec::new();
-    }
-    let order = readable_classes(set);
-    let mut found = Vec::new();
-    let mut path = Vec::new();
-    descend(
-        set,
-        &distance,
-        &order,
-        set.start(),
-        &mut path,
-        &mut found,
-        count,
-    );
-    found
-}
-
-fn descend(
-    set: &Dfa<bool>,
-    distance: &[u32],
-    order: &[(usize, u8)],
-    state: u32,
-    path: &mut Vec<u8>,
-    found: &mut Vec<Vec<u8>>,
-    count: usize,
-) {
-    if distance[state as usize] == 0 {
-        found.push(path.clone());
-        return;
-    }
-    for &(class, byte) in order {
-        let next = set.next_by_class(state, class);
-        if distance[next as usize].saturating_add(1) != distance[state as usize] {
-            continue;
-        }
-        path.push(byte);
-        descend(set, distance, order, next, path, found, count);
-        path.pop();
-        if found.len() >= count {
-            return;
-        }
-    }
-}
-
-/// For each state, the length of the shortest string to an accepting one.
-fn distances(set: &Dfa<bool>) -> Vec<u32> {
-    let classes = set.classes().count();
-    let mut reverse = vec![Vec::new(); set.state_count()];
-    for state in 0..set.state_count() as u32 {
-        for class in 0..classes {
-            reverse[set.next_by_class(state, class) as usize].push(state);
-        }
-    }
-    let mut distance = vec![u32::MAX; set.state_count()];
-    let mut queue = std::collections::VecDeque::new();
-    for state in 0..set.state_count() as u32 {
-        if *set.label(state) {
-            distance[state as usize] = 0;
-            queue.push_back(state);
-        }
-    }
-    while let Some(state) = queue.pop_front() {
-        for &source in &reverse[state as usize] {
-            if distance[source as usize] == u32::MAX {
-                distance[source as usize] = distance[state as usize] + 1;
-                queue.push_back(source);
-            }
-        }
-    }
-    distance
-}
-
-/// Each byte class with its most readable byte, most readable first.
-fn readable_classes(set: &Dfa<bool>) -> Vec<(usize, u8)> {
-    let rank = |byte: u8| match byte {
-        b'a'..=b'z' => 0,
-        b'0'..=b'9' => 1,
-        b'/' => 2,
-        b'.' | b'_' | b'-' => 3,
-        b'A'..=b'Z' => 4,
-        _ if byte.is_ascii_graphic() => 5,
-        _ => 6,
-    };
-    let mut order: Vec<(usize, u8)> = set
-        .classes()
-        .representatives()
-        .into_iter()
-        .enumerate()
-        .collect();
-    order.sort_by_key(|&(_, byte)| (rank(byte), byte));
-    order
+    PathQuery::new().with(set, true).examples(count)
 }
 
 /// The strings that do not end in `/` (nor hold a NUL): paths of files
@@ -236,6 +112,191 @@ pub fn listed(paths: &[String]) -> String {
     }
 }
 
+/// A conjunction of path sets, each wanted in or out: "in the rule's
+/// pattern, in the writable region, not in the deny rules' paths".
+///
+/// Asking a query its examples walks the product of its automata on the
+/// fly, breadth first, and never enters a tuple of states from which no
+/// path can satisfy every term. That keeps a question about one small
+/// pattern and one large region as cheap as the pattern, where building
+/// the product automaton would visit the whole region.
+pub struct PathQuery<'d> {
+    terms: Vec<(&'d Dfa<bool>, bool)>,
+}
+
+/// Tuples of states a query visits at most before it gives up.
+const MAX_VISITED: usize = 200_000;
+
+impl<'d> PathQuery<'d> {
+    pub fn new() -> PathQuery<'d> {
+        PathQuery { terms: Vec::new() }
+    }
+
+    /// The query with one more term: paths in `set` (`wanted` true) or
+    /// not in it (`wanted` false).
+    pub fn with(mut self, set: &'d Dfa<bool>, wanted: bool) -> PathQuery<'d> {
+        self.terms.push((set, wanted));
+        self
+    }
+
+    fn holds(&self, path: &[u8]) -> bool {
+        self.terms
+            .iter()
+            .all(|(set, wanted)| set.classify(path) == wanted)
+    }
+
+    /// Whether no path satisfies every term (also `true` in the unlikely
+    /// case that the walk gives up, which is logged).
+    pub fn is_empty(&self) -> bool {
+        self.shortest(1).is_empty()
+    }
+
+    /// Up to `count` paths satisfying every term: real ones when there are
+    /// some (varied, see [`examples`]), else the shortest, files first.
+    pub fn examples(&self, count: usize) -> Vec<String> {
+        let real: Vec<&str> = known_paths()
+            .iter()
+            .copied()
+            .filter(|path| self.holds(path.as_bytes()))
+            .collect();
+        if !real.is_empty() {
+            return varied(&real, count);
+        }
+        let files = PathQuery {
+            terms: self.terms.clone(),
+        }
+        .with(files(), true);
+        let mut found = files.shortest(count);
+        if found.is_empty() {
+            found = self.shortest(count);
+        }
+        found.iter().map(|path| display(path)).collect()
+    }
+
+    /// Up to `count` short paths, by a pruned breadth-first walk. A tuple
+    /// of states is entered at most `count` times, so that paths which
+    /// meet early still give distinct witnesses.
+    fn shortest(&self, count: usize) -> Vec<Vec<u8>> {
+        let alive: Vec<Vec<bool>> = self
+            .terms
+            .iter()
+            .map(|(set, wanted)| can_reach(set, *wanted))
+            .collect();
+        let steps = joint_steps(&self.terms);
+        let start: Vec<u32> = self.terms.iter().map(|(set, _)| set.start()).collect();
+        let is_alive = |states: &[u32]| states.iter().zip(&alive).all(|(&s, a)| a[s as usize]);
+        let accepts = |states: &[u32]| {
+            let mut labels = states.iter().zip(&self.terms);
+            labels.all(|(&state, (set, wanted))| set.label(state) == wanted)
+        };
+        if !is_alive(&start) {
+            return Vec::new();
+        }
+        let mut found = Vec::new();
+        if accepts(&start) {
+            found.push(Vec::new());
+        }
+        let mut visits = std::collections::HashMap::from([(start.clone(), 1)]);
+        let mut queue = std::collections::VecDeque::from([(start, Vec::new())]);
+        while let Some((states, path)) = queue.pop_front() {
+            if found.len() >= count {
+                break;
+            }
+            for (byte, classes) in &steps {
+                let next: Vec<u32> = self
+                    .terms
+                    .iter()
+                    .zip(classes)
+                    .zip(&states)
+                    .map(|(((set, _), &class), &state)| set.next_by_class(state, class))
+                    .collect();
+                if !is_alive(&next) {
+                    continue;
+                }
+                let mut longer = path.clone();
+                longer.push(*byte);
+                if accepts(&next) && found.len() < count {
+                    found.push(longer.clone());
+                }
+                let visited = visits.entry(next.clone()).or_insert(0);
+                if *visited >= count {
+                    continue;
+                }
+                *visited += 1;
+                if visits.len() > MAX_VISITED {
+                    log::warn!("path query gave up after {MAX_VISITED} states");
+                    break;
+                }
+                queue.push_back((next, longer));
+            }
+        }
+        found.sort_by_key(Vec::len);
+        found
+    }
+}
+
+impl Default for PathQuery<'_> {
+    fn default() -> Self {
+        PathQuery::new()
+    }
+}
+
+/// For each state of `set`, whether some string leads from it to a state
+/// labelled `wanted`.
+fn can_reach(set: &Dfa<bool>, wanted: bool) -> Vec<bool> {
+    let classes = set.classes().count();
+    let mut reverse = vec![Vec::new(); set.state_count()];
+    for state in 0..set.state_count() as u32 {
+        for class in 0..classes {
+            reverse[set.next_by_class(state, class) as usize].push(state);
+        }
+    }
+    let mut alive = vec![false; set.state_count()];
+    let mut stack: Vec<u32> = (0..set.state_count() as u32)
+        .filter(|&state| *set.label(state) == wanted)
+        .collect();
+    for &state in &stack {
+        alive[state as usize] = true;
+    }
+    while let Some(state) = stack.pop() {
+        for &source in &reverse[state as usize] {
+            if !alive[source as usize] {
+                alive[source as usize] = true;
+                stack.push(source);
+            }
+        }
+    }
+    alive
+}
+
+/// One step per distinct tuple of byte classes of the terms, with the most
+/// readable byte of that tuple, most readable first.
+fn joint_steps(terms: &[(&Dfa<bool>, bool)]) -> Vec<(u8, Vec<usize>)> {
+    let rank = |byte: u8| match byte {
+        b'a'..=b'z' => 0,
+        b'0'..=b'9' => 1,
+        b'/' => 2,
+        b'.' | b'_' | b'-' => 3,
+        b'A'..=b'Z' => 4,
+        _ if byte.is_ascii_graphic() => 5,
+        _ => 6,
+    };
+    let mut bytes: Vec<u8> = (0..=255).collect();
+    bytes.sort_by_key(|&byte| (rank(byte), byte));
+    let mut seen = std::collections::HashSet::new();
+    let mut steps = Vec::new();
+    for byte in bytes {
+        let classes: Vec<usize> = terms
+            .iter()
+            .map(|(set, _)| set.classes().class(byte))
+            .collect();
+        if seen.insert(classes.clone()) {
+            steps.push((byte, classes));
+        }
+    }
+    steps
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,13 +326,13 @@ mod tests {
     #[test]
     fn finds_long_witnesses_among_many_classes() {
         let many = set("/etc/a/[0-9a-zA-Z]*.conf");
-        assert_eq!(
-            shortest(&many, 2),
-            [b"/etc/a/a.conf".to_vec(), b"/etc/a/b.conf".to_vec()]
-        );
-        assert!(shortest(&set("/x").complement(), 1)[0].is_empty());
-        let none = set("/x").product(&set("/y"), &Limits::default(), |a, b| *a && *b);
-        assert!(shortest(&none.unwrap(), 1).is_empty());
+        assert_eq!(examples(&many, 2), ["/etc/a/a.conf", "/etc/a/b.conf"]);
+        let (x, y) = (set("/x"), set("/y"));
+        assert!(PathQuery::new().with(&x, true).with(&y, true).is_empty());
+        let outside = PathQuery::new().with(&x, false).with(&y, false);
+        assert_eq!(outside.shortest(1), [b"".to_vec()]);
+        let files_only = PathQuery::new().with(&many, true).with(files(), false);
+        assert!(files_only.is_empty());
     }
 
     #[test]

@@ -63,7 +63,11 @@ fn run_on(profile: &Profile, sources: &SourceMap, diagnostics: &mut Vec<Diagnost
             let started = std::time::Instant::now();
             check(lint, &context, diagnostics);
             let spent = started.elapsed();
-            log::debug!("lint {} on profile `{}`: {spent:.2?}", lint.code, profile.name);
+            log::debug!(
+                "lint {} on profile `{}`: {spent:.2?}",
+                lint.code,
+                profile.name
+            );
         }
     }
     for child in &profile.children {

@@ -6,8 +6,8 @@
 
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::context::{Region, both, grants};
-use crate::lint::examples::examples;
+use crate::lint::context::{Region, grants};
+use crate::lint::examples::PathQuery;
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::{FilePerms, FileRule};
 
@@ -115,17 +115,18 @@ fn still_writable(
     writes: FilePerms,
     target: &Target,
 ) -> Option<String> {
-    let limits = &context.limits;
-    let covered = both(
-        &*context.pattern(&rule.pattern)?,
-        &*context.pattern(target.pattern)?,
-        limits,
-    )?;
+    let (pattern, place) = (
+        context.pattern(&rule.pattern)?,
+        context.pattern(target.pattern)?,
+    );
+    let covered = || PathQuery::new().with(&pattern, true).with(&place, true);
+    if covered().is_empty() {
+        return None;
+    }
     for &half in super::halves(rule) {
         for perm in super::each_perm(writes) {
             let writable = context.region(Region::Allowed, perm, half)?;
-            let reached = both(&covered, &writable, limits)?;
-            if let Some(example) = examples(&reached, 1).pop() {
+            if let Some(example) = covered().with(&writable, true).examples(1).pop() {
                 return Some(example);
             }
         }

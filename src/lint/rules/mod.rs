@@ -20,6 +20,7 @@ pub mod wildcard_in_class;
 use crate::compile::Half;
 use crate::diagnostic::Diagnostic;
 use crate::lint::Lint;
+use crate::lint::examples::PathQuery;
 use crate::model::{FilePerms, FileRule, OwnerQualifier};
 
 /// The halves of the permission table a rule applies to.
@@ -135,7 +136,7 @@ fn covered_by(
     for &half in halves {
         for perm in each_perm(perms) {
             let set = context.region(region, perm, half)?;
-            if crate::lint::context::leaves_out(pattern, &set, &context.limits)? {
+            if crate::lint::context::leaves_out(pattern, &set) {
                 return Some(false);
             }
         }
@@ -155,8 +156,8 @@ fn some_path_in(
     for &half in halves {
         for perm in each_perm(perms) {
             let set = context.region(region, perm, half)?;
-            let shared = crate::lint::context::both(pattern, &set, &context.limits)?;
-            if let Some(path) = crate::lint::examples::examples(&shared, 1).pop() {
+            let query = PathQuery::new().with(pattern, true).with(&set, true);
+            if let Some(path) = query.examples(1).pop() {
                 return Some((path, perm));
             }
         }

@@ -59,7 +59,12 @@ declare_lint! {
 const EXAMPLES: usize = 3;
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
-    for rule in context.profile.file_rules.iter().filter(|rule| grants(rule)) {
+    for rule in context
+        .profile
+        .file_rules
+        .iter()
+        .filter(|rule| grants(rule))
+    {
         let Some((fixed, classes)) = with_slash_excluded(&rule.pattern) else {
             continue;
         };
