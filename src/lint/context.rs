@@ -15,12 +15,13 @@ use crate::compile::pattern::{self, Ir};
 use crate::compile::{
     Dfa, Half, Limits, PathPermissions, PermissionAutomaton, byteset::ByteSet, dfa,
 };
-use crate::lint::examples::PathQuery;
+use crate::lint::examples::{PathQuery, Paths};
 use crate::model::{Decision, FilePerms, FileRule, Profile};
 use crate::source::SourceMap;
 
-/// A set of paths as an automaton: `true` on the paths in the set.
-pub type PathSet = Rc<Dfa<bool>>;
+/// A set of paths as an automaton (`true` on the paths in the set), kept
+/// for many queries.
+pub type PathSet = Rc<Paths>;
 
 /// Which rules a permission region is computed from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -121,7 +122,7 @@ impl<'a> LintContext<'a> {
         let raw = dfa::from_ir(&parsed.ir, &self.limits).ok()?;
         let canonical = self.canonical();
         let both = raw.product(&canonical, &self.limits, |a, b| *a && *b);
-        Some(Rc::new(both.ok()?.minimize()))
+        Some(Rc::new(Paths::new(both.ok()?.minimize())))
     }
 
     /// The paths the kernel can present: a `/`, then components without
@@ -140,7 +141,7 @@ impl<'a> LintContext<'a> {
                 Ir::Alternation(vec![Ir::Empty, component]),
             ]);
             let built = dfa::from_ir(&ir, &self.limits).expect("a small fixed automaton");
-            Rc::new(built.minimize())
+            Rc::new(Paths::new(built.minimize()))
         });
         built.clone()
     }
@@ -177,7 +178,7 @@ impl<'a> LintContext<'a> {
                 _ => decision.allow.contains(perms),
             }
         });
-        Some(Rc::new(dfa))
+        Some(Rc::new(Paths::new(dfa)))
     }
 
     /// The text of the comment after `rule` on the line where it ends, up

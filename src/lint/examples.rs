@@ -122,6 +122,37 @@ pub fn listed(paths: &[String]) -> String {
 /// the product automaton would visit the whole region.
 pub struct PathQuery<'d> {
     terms: Vec<(&'d Dfa<bool>, bool)>,
+    /// For each term, its [`can_reach`] when the caller had it cached.
+    reach: Vec<Option<&'d [bool]>>,
+}
+
+/// A path set kept for many queries, with what each query would otherwise
+/// recompute: for each state, whether a path in (or out of) the set is
+/// still reachable from it.
+pub struct Paths {
+    pub dfa: Dfa<bool>,
+    reach: [OnceLock<Vec<bool>>; 2],
+}
+
+impl Paths {
+    pub fn new(dfa: Dfa<bool>) -> Paths {
+        Paths {
+            dfa,
+            reach: [OnceLock::new(), OnceLock::new()],
+        }
+    }
+
+    fn reach(&self, wanted: bool) -> &[bool] {
+        self.reach[wanted as usize].get_or_init(|| can_reach(&self.dfa, wanted))
+    }
+}
+
+impl std::ops::Deref for Paths {
+    type Target = Dfa<bool>;
+
+    fn deref(&self) -> &Dfa<bool> {
+        &self.dfa
+    }
 }
 
 /// Tuples of states a query visits at most before it gives up.
@@ -129,13 +160,25 @@ const MAX_VISITED: usize = 200_000;
 
 impl<'d> PathQuery<'d> {
     pub fn new() -> PathQuery<'d> {
-        PathQuery { terms: Vec::new() }
+        PathQuery {
+            terms: Vec::new(),
+            reach: Vec::new(),
+        }
     }
 
     /// The query with one more term: paths in `set` (`wanted` true) or
     /// not in it (`wanted` false).
     pub fn with(mut self, set: &'d Dfa<bool>, wanted: bool) -> PathQuery<'d> {
         self.terms.push((set, wanted));
+        self.reach.push(None);
+        self
+    }
+
+    /// [`PathQuery::with`] for a kept set, whose reachability is computed
+    /// once for all queries.
+    pub fn with_kept(mut self, set: &'d Paths, wanted: bool) -> PathQuery<'d> {
+        self.terms.push((&set.dfa, wanted));
+        self.reach.push(Some(set.reach(wanted)));
         self
     }
 
@@ -162,11 +205,11 @@ impl<'d> PathQuery<'d> {
         if !real.is_empty() {
             return varied(&real, count);
         }
-        let files = PathQuery {
+        let same = PathQuery {
             terms: self.terms.clone(),
-        }
-        .with(files(), true);
-        let mut found = files.shortest(count);
+            reach: self.reach.clone(),
+        };
+        let mut found = same.with(files(), true).shortest(count);
         if found.is_empty() {
             found = self.shortest(count);
         }
@@ -177,10 +220,16 @@ impl<'d> PathQuery<'d> {
     /// of states is entered at most `count` times, so that paths which
     /// meet early still give distinct witnesses.
     fn shortest(&self, count: usize) -> Vec<Vec<u8>> {
-        let alive: Vec<Vec<bool>> = self
+        let computed: Vec<Option<Vec<bool>>> = self
             .terms
             .iter()
-            .map(|(set, wanted)| can_reach(set, *wanted))
+            .zip(&self.reach)
+            .map(|((set, wanted), kept)| kept.is_none().then(|| can_reach(set, *wanted)))
+            .collect();
+        let alive: Vec<&[bool]> = computed
+            .iter()
+            .zip(&self.reach)
+            .map(|(computed, kept)| kept.unwrap_or_else(|| computed.as_deref().unwrap_or(&[])))
             .collect();
         let steps = joint_steps(&self.terms);
         let start: Vec<u32> = self.terms.iter().map(|(set, _)| set.start()).collect();

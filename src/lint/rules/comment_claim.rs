@@ -8,7 +8,7 @@
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::context::{PathSet, both, grants, minus};
-use crate::lint::examples::{examples, listed};
+use crate::lint::examples::{Paths, examples, listed};
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::FileRule;
 
@@ -175,7 +175,7 @@ fn claimed(context: &LintContext, claim: &Claim) -> Option<(PathSet, PathSet)> {
         let excluded = context.pattern(&format!("{name}{{,/**}}"))?;
         set = minus(&set, &excluded, &context.limits)?;
     }
-    Some((scope, std::rc::Rc::new(set)))
+    Some((scope, std::rc::Rc::new(Paths::new(set))))
 }
 
 fn compare(

@@ -126,7 +126,7 @@ fn still_writable(
     for &half in super::halves(rule) {
         for perm in super::each_perm(writes) {
             let writable = context.region(Region::Allowed, perm, half)?;
-            if let Some(example) = covered().with(&writable, true).examples(1).pop() {
+            if let Some(example) = covered().with_kept(&writable, true).examples(1).pop() {
                 return Some(example);
             }
         }

@@ -136,7 +136,8 @@ fn covered_by(
     for &half in halves {
         for perm in each_perm(perms) {
             let set = context.region(region, perm, half)?;
-            if crate::lint::context::leaves_out(pattern, &set) {
+            let query = PathQuery::new().with(pattern, true).with_kept(&set, false);
+            if !query.is_empty() {
                 return Some(false);
             }
         }
@@ -156,7 +157,7 @@ fn some_path_in(
     for &half in halves {
         for perm in each_perm(perms) {
             let set = context.region(region, perm, half)?;
-            let query = PathQuery::new().with(pattern, true).with(&set, true);
+            let query = PathQuery::new().with(pattern, true).with_kept(&set, true);
             if let Some(path) = query.examples(1).pop() {
                 return Some((path, perm));
             }

@@ -10,7 +10,7 @@
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::context::{PathSet, minus};
-use crate::lint::examples::{examples, listed};
+use crate::lint::examples::{Paths, examples, listed};
 use crate::lint::glob_syntax::{Piece, Token, class_members, tokens};
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::FileRule;
@@ -204,7 +204,7 @@ fn intended(context: &LintContext, rule: &FileRule, trap: &Trap) -> Option<(Path
     // A NUL byte is in no canonical path: replacing the run by one drops
     // its alternative, and outside a group leaves no path at all.
     let others = context.pattern(&replaced(&rule.pattern, trap, "\\x00"))?;
-    Some((std::rc::Rc::new(not_word), others))
+    Some((std::rc::Rc::new(Paths::new(not_word)), others))
 }
 
 fn analyse(lint: &Lint, context: &LintContext, rule: &FileRule, trap: &Trap) -> Option<Diagnostic> {
