@@ -30,8 +30,6 @@ pub enum Region {
     Allowed,
     /// Explicitly denied by a deny rule.
     Denied,
-    /// Granted by the allow rules alone, before any deny takes it away.
-    Granted,
 }
 
 /// The profile under lint and everything derived from it.
@@ -40,12 +38,8 @@ pub struct LintContext<'a> {
     pub sources: &'a SourceMap,
     pub limits: Limits,
     full: OnceCell<Option<PermissionAutomaton>>,
-    /// The automaton of the allow rules alone, and for each of its rules
-    /// the index of that rule in `profile.file_rules`.
-    allows: OnceCell<Option<(PermissionAutomaton, Vec<usize>)>>,
-    /// Each path's decision, by all rules and by the allow rules alone.
+    /// Each path's decision.
     decisions: OnceCell<Option<Dfa<PathPermissions>>>,
-    granted: OnceCell<Option<Dfa<PathPermissions>>>,
     patterns: RefCell<HashMap<String, Option<PathSet>>>,
     regions: RefCell<HashMap<(Region, u8, Half), Option<PathSet>>>,
     canonical: OnceCell<PathSet>,
@@ -58,9 +52,7 @@ impl<'a> LintContext<'a> {
             sources,
             limits: Limits::default(),
             full: OnceCell::new(),
-            allows: OnceCell::new(),
             decisions: OnceCell::new(),
-            granted: OnceCell::new(),
             patterns: RefCell::default(),
             regions: RefCell::default(),
             canonical: OnceCell::new(),
@@ -72,22 +64,6 @@ impl<'a> LintContext<'a> {
     pub fn automaton(&self) -> Option<&PermissionAutomaton> {
         let built = self.full.get_or_init(|| self.build(self.profile));
         built.as_ref()
-    }
-
-    /// The automaton of the allow rules alone, with the map from its rule
-    /// indices to the profile's.
-    pub fn allow_automaton(&self) -> Option<(&PermissionAutomaton, &[usize])> {
-        let built = self.allows.get_or_init(|| {
-            let mut allows = self.profile.clone();
-            let indices: Vec<usize> = (0..allows.file_rules.len())
-                .filter(|&index| grants(&allows.file_rules[index]))
-                .collect();
-            allows.file_rules.retain(grants);
-            Some((self.build(&allows)?, indices))
-        });
-        built
-            .as_ref()
-            .map(|(automaton, map)| (automaton, map.as_slice()))
     }
 
     fn build(&self, profile: &Profile) -> Option<PermissionAutomaton> {
@@ -160,22 +136,16 @@ impl<'a> LintContext<'a> {
     }
 
     fn build_region(&self, region: Region, perms: FilePerms, half: Half) -> Option<PathSet> {
-        let decisions = match region {
-            Region::Granted => self.granted.get_or_init(|| {
-                let automaton = self.allow_automaton()?.0;
-                Some(automaton.permissions_automaton())
-            }),
-            _ => self
-                .decisions
-                .get_or_init(|| Some(self.automaton()?.permissions_automaton())),
-        };
+        let decisions = self
+            .decisions
+            .get_or_init(|| Some(self.automaton()?.permissions_automaton()));
         // Not minimised again: path queries do not need it, and one
         // minimisation per automaton is what costs.
         let dfa = decisions.as_ref()?.map(|decision| {
             let decision = decision.half(half);
             match region {
                 Region::Denied => decision.deny.contains(perms),
-                _ => decision.allow.contains(perms),
+                Region::Allowed => decision.allow.contains(perms),
             }
         });
         Some(Rc::new(Paths::new(dfa)))

@@ -3,7 +3,7 @@
 
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::context::{Region, grants};
+use crate::lint::context::grants;
 use crate::lint::examples::examples;
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::{FilePerms, FileRule};
@@ -66,13 +66,12 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
 
 fn dead_transition(lint: &Lint, context: &LintContext, rule: &FileRule) -> Option<Diagnostic> {
     let pattern = context.pattern(&rule.pattern)?;
-    let halves = super::halves(rule);
     let exec = FilePerms::EXEC;
-    if !super::covered_by(context, &pattern, Region::Denied, exec, halves)? {
+    if !super::denied_everywhere(context, rule, exec)? {
         return None;
     }
     let others = super::shadowed_allow::checked_perms(rule).minus(exec);
-    if others.is_empty() || super::covered_by(context, &pattern, Region::Denied, others, halves)? {
+    if others.is_empty() || super::denied_everywhere(context, rule, others)? {
         return None;
     }
 

@@ -18,10 +18,12 @@ pub mod unused_deny;
 pub mod wildcard_in_class;
 
 use crate::compile::Half;
+use crate::compile::PermissionAutomaton;
 use crate::diagnostic::Diagnostic;
-use crate::lint::Lint;
+use crate::lint::context::grants;
 use crate::lint::examples::PathQuery;
-use crate::model::{FilePerms, FileRule, OwnerQualifier};
+use crate::lint::{Lint, LintContext};
+use crate::model::{FilePerms, FileRule, OwnerQualifier, Profile};
 
 /// The halves of the permission table a rule applies to.
 fn halves(rule: &FileRule) -> &'static [Half] {
@@ -40,7 +42,7 @@ fn path_perms(rule: &FileRule) -> FilePerms {
     if perms.contains(FilePerms::WRITE) {
         perms = perms.union(FilePerms::APPEND);
     }
-    if !crate::lint::context::grants(rule) {
+    if !grants(rule) {
         perms = perms.minus(FilePerms::LINK);
     }
     perms
@@ -124,20 +126,37 @@ fn has_priorities(profile: &crate::model::Profile) -> bool {
         .any(|rule| rule.qualifiers.priority != 0)
 }
 
-/// Whether every path of `pattern` has each permission of `perms` in each
-/// of `halves` in `region`. `None` when an automaton cannot be built.
-fn covered_by(
-    context: &crate::lint::LintContext,
-    pattern: &crate::lint::context::PathSet,
-    region: crate::lint::context::Region,
-    perms: FilePerms,
-    halves: &[Half],
-) -> Option<bool> {
-    for &half in halves {
+/// Whether deny rules of the profile deny each of `perms`, in each half
+/// `rule` applies to, on every path of `rule`'s pattern. `None` when an
+/// automaton cannot be built.
+///
+/// Only the deny rules that can meet the pattern (their literal prefixes
+/// agree) take part: their own small automaton is built, not the whole
+/// profile's.
+fn denied_everywhere(context: &LintContext, rule: &FileRule, perms: FilePerms) -> Option<bool> {
+    let profile = context.profile;
+    let candidates: Vec<FileRule> = profile
+        .file_rules
+        .iter()
+        .filter(|deny| !grants(deny) && path_perms(deny).0 & perms.0 != 0)
+        .filter(|deny| prefixes_agree(&deny.pattern, &rule.pattern))
+        .cloned()
+        .collect();
+    if candidates.is_empty() {
+        return Some(false);
+    }
+    let denies = Profile {
+        file_rules: candidates,
+        children: Vec::new(),
+        other_rules: Vec::new(),
+        ..profile.clone()
+    };
+    let automaton = PermissionAutomaton::build(&denies, &context.limits).ok()?;
+    let pattern = context.pattern(&rule.pattern)?;
+    for &half in halves(rule) {
         for perm in each_perm(perms) {
-            let set = context.region(region, perm, half)?;
-            let query = PathQuery::new().with(pattern, true).with_kept(&set, false);
-            if !query.is_empty() {
+            let denied = automaton.automaton(|decision| decision.half(half).deny.contains(perm));
+            if crate::lint::context::leaves_out(&pattern, &denied) {
                 return Some(false);
             }
         }
@@ -145,10 +164,54 @@ fn covered_by(
     Some(true)
 }
 
+/// Whether some allow rule grants one of `perms`, in a half the deny rule
+/// `deny` applies to, on some path of `deny`'s pattern.
+fn granted_somewhere(context: &LintContext, deny: &FileRule, perms: FilePerms) -> Option<bool> {
+    let pattern = context.pattern(&deny.pattern)?;
+    let overlaps = |allow: &&FileRule| {
+        let halves_meet = halves(allow).iter().any(|half| halves(deny).contains(half));
+        grants(allow) && halves_meet && path_perms(allow).0 & perms.0 != 0
+    };
+    for allow in context.profile.file_rules.iter().filter(overlaps) {
+        if !prefixes_agree(&allow.pattern, &deny.pattern) {
+            continue;
+        }
+        let granted = context.pattern(&allow.pattern)?;
+        if !PathQuery::new()
+            .with(&pattern, true)
+            .with(&granted, true)
+            .is_empty()
+        {
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
+/// A quick necessary condition for two patterns to share a path: their
+/// literal beginnings (before any wildcard, runs of `/` collapsed) are
+/// prefixes of one another.
+fn prefixes_agree(left: &str, right: &str) -> bool {
+    let literal = |pattern: &str| {
+        let end = pattern
+            .find(['*', '?', '[', '{', '\\'])
+            .unwrap_or(pattern.len());
+        let mut prefix = String::new();
+        for c in pattern[..end].chars() {
+            if !(c == '/' && prefix.ends_with('/')) {
+                prefix.push(c);
+            }
+        }
+        prefix
+    };
+    let (left, right) = (literal(left), literal(right));
+    left.starts_with(&right) || right.starts_with(&left)
+}
+
 /// A path of `pattern` where some permission of `perms` holds in some half
 /// of `halves` in `region`, with that permission.
 fn some_path_in(
-    context: &crate::lint::LintContext,
+    context: &LintContext,
     pattern: &crate::lint::context::PathSet,
     region: crate::lint::context::Region,
     perms: FilePerms,

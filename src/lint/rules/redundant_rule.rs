@@ -83,7 +83,7 @@ fn covers(
         && by.link.is_none()
         && by.perms.contains(rule.perms)
         && (rule.exec.is_none() || by.exec == rule.exec);
-    if !same_kind || !prefixes_agree(&by.pattern, &rule.pattern) {
+    if !same_kind || !super::prefixes_agree(&by.pattern, &rule.pattern) {
         return Some(false);
     }
     let (narrow, broad) = (
@@ -95,26 +95,6 @@ fn covers(
     }
     let equal = by.perms == rule.perms && !leaves_out(&broad, &narrow);
     Some(!equal || by_index < index)
-}
-
-/// A quick necessary condition for inclusion: the literal beginnings of
-/// the two patterns (before any wildcard, runs of `/` collapsed) are
-/// prefixes of one another.
-fn prefixes_agree(left: &str, right: &str) -> bool {
-    let literal = |pattern: &str| {
-        let end = pattern
-            .find(['*', '?', '[', '{', '\\'])
-            .unwrap_or(pattern.len());
-        let mut prefix = String::new();
-        for c in pattern[..end].chars() {
-            if !(c == '/' && prefix.ends_with('/')) {
-                prefix.push(c);
-            }
-        }
-        prefix
-    };
-    let (left, right) = (literal(left), literal(right));
-    left.starts_with(&right) || right.starts_with(&left)
 }
 
 #[cfg(test)]
@@ -149,7 +129,11 @@ mod tests {
             ("/{a,b}", "/c", true),
         ];
         for (left, right, expected) in cases {
-            assert_eq!(prefixes_agree(left, right), expected, "{left} {right}");
+            assert_eq!(
+                super::super::prefixes_agree(left, right),
+                expected,
+                "{left} {right}"
+            );
         }
     }
 }

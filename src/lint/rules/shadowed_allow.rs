@@ -2,7 +2,7 @@
 
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::context::{Region, grants, is_own};
+use crate::lint::context::{grants, is_own};
 use crate::lint::examples::examples;
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::{Decision, FilePerms, FileRule};
@@ -76,13 +76,7 @@ fn shadowed(lint: &Lint, context: &LintContext, rule: &FileRule) -> Option<Diagn
         return None;
     }
     let pattern = context.pattern(&rule.pattern)?;
-    if !super::covered_by(
-        context,
-        &pattern,
-        Region::Denied,
-        perms,
-        super::halves(rule),
-    )? {
+    if !super::denied_everywhere(context, rule, perms)? {
         return None;
     }
     let example = examples(&pattern, 1).pop()?;
@@ -106,16 +100,17 @@ pub(super) fn deny_rules_at<'p>(
     path: &str,
     perms: FilePerms,
 ) -> Vec<&'p FileRule> {
-    let Some(automaton) = context.automaton() else {
-        return Vec::new();
+    let matches = |rule: &&FileRule| {
+        let pattern = context.pattern(&rule.pattern);
+        pattern.is_some_and(|pattern| *pattern.classify(path.as_bytes()))
     };
-    let rules = &context.profile.file_rules;
-    automaton
-        .matching_rules(path.as_bytes())
-        .into_iter()
-        .map(|index| &rules[index])
+    context
+        .profile
+        .file_rules
+        .iter()
         .filter(|rule| rule.qualifiers.decision == Decision::Deny)
         .filter(|rule| super::path_perms(rule).0 & perms.0 != 0)
+        .filter(matches)
         .collect()
 }
 

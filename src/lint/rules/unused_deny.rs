@@ -2,7 +2,7 @@
 
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::context::{Region, grants, is_own};
+use crate::lint::context::{grants, is_own};
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::{FilePerms, FileRule};
 
@@ -71,14 +71,7 @@ fn removes_nothing(context: &LintContext, rule: &FileRule) -> Option<bool> {
     if perms.is_empty() {
         return None;
     }
-    let pattern = context.pattern(&rule.pattern)?;
-    let halves = super::halves(rule);
-    let granted = super::some_path_in(context, &pattern, Region::Granted, perms, halves);
-    if granted.is_some() {
-        return Some(false);
-    }
-    // `some_path_in` is `None` also when an automaton cannot be built.
-    context.allow_automaton().map(|_| true)
+    Some(!super::granted_somewhere(context, rule, perms)?)
 }
 
 #[cfg(test)]
