@@ -101,6 +101,20 @@ impl<'a> LintContext<'a> {
         Some(Rc::new(Paths::new(both.ok()?.minimize())))
     }
 
+    /// Whether `rule`'s pattern matches no canonical path at all (every
+    /// path it matches holds `//`); `None` when it does not compile.
+    pub fn matches_nothing(&self, rule: &FileRule) -> Option<bool> {
+        let pattern = self.pattern(&rule.pattern)?;
+        Some(PathQuery::new().with(&pattern, true).is_empty())
+    }
+
+    /// A shortest string the pattern matches, canonical or not.
+    pub fn raw_pattern_witness(&self, text: &str) -> Option<Vec<u8>> {
+        let parsed = pattern::parse(text, &self.limits).ok()?;
+        let raw = Paths::new(dfa::from_ir(&parsed.ir, &self.limits).ok()?);
+        PathQuery::new().with_kept(&raw, true).shortest(1).pop()
+    }
+
     /// The paths the kernel can present: a `/`, then components without
     /// NUL or `/`, one `/` between them, and possibly a trailing `/` (a
     /// directory). `/proc//sys` is not one of them.

@@ -219,7 +219,7 @@ impl<'d> PathQuery<'d> {
     /// Up to `count` short paths, by a pruned breadth-first walk. A tuple
     /// of states is entered at most `count` times, so that paths which
     /// meet early still give distinct witnesses.
-    fn shortest(&self, count: usize) -> Vec<Vec<u8>> {
+    pub fn shortest(&self, count: usize) -> Vec<Vec<u8>> {
         let computed: Vec<Option<Vec<bool>>> = self
             .terms
             .iter()

@@ -27,6 +27,7 @@ static LINTS: &[&Lint] = &[
     &rules::wildcard_in_class::WILDCARD_IN_CLASS,
     &rules::regex_syntax::REGEX_SYNTAX,
     &rules::unguarded_file_rule::UNGUARDED_FILE_RULE,
+    &rules::unmatchable_rule::UNMATCHABLE_RULE,
     &suppression::UNUSED_SUPPRESSION,
     &suppression::INVALID_SUPPRESSION,
 ];

@@ -4,10 +4,14 @@
 //! its pattern, the place and the paths the profile still lets be written
 //! (after every deny rule, priorities included) share a path.
 
+use crate::compile::byteset::ByteSet;
+use crate::compile::dfa;
+use crate::compile::pattern::Ir;
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::lint::context::PathSet;
 use crate::lint::context::{Region, grants};
-use crate::lint::examples::PathQuery;
+use crate::lint::examples::{PathQuery, Paths};
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::{FilePerms, FileRule};
 
@@ -50,7 +54,11 @@ declare_lint! {
     /// Only these three places are checked; other dangerous files (such as
     /// `/proc/sys/kernel/core_pattern`) are the business of
     /// `unguarded-file-rule` when a `file,` rule grants them. When several
-    /// allow rules grant the same write, each of them is reported.
+    /// allow rules grant the same write, each of them is reported. In
+    /// `/sys/kernel/security/` only names without a `.` count, and
+    /// AppArmor's `.load`, `.replace`, `.remove` and `.access` (its files
+    /// are named so), so that a rule such as `owner /**.png w` is not
+    /// reported for it.
     pub static DANGEROUS_WRITE = Lint {
         code: "L002",
         name: "dangerous-write",
@@ -85,10 +93,39 @@ const TARGETS: [Target; 3] = [
     },
 ];
 
+/// AppArmor's policy files in securityfs, named with a leading dot.
+const CONTROL_FILES: [&str; 4] = [".load", ".replace", ".remove", ".access"];
+
+/// The paths of a target: its pattern's, except under a directory
+/// (`**`), where only names without a `.` count, and [`CONTROL_FILES`].
+fn place(context: &LintContext, target: &Target) -> Option<PathSet> {
+    let Some(directory) = target.pattern.strip_suffix("**") else {
+        return context.pattern(target.pattern);
+    };
+    let mut excluded = ByteSet::single(b'/');
+    excluded.insert(0);
+    let component = Ir::Plus(Box::new(Ir::Class(excluded.complement())));
+    excluded.insert(b'.');
+    let plain = Ir::Plus(Box::new(Ir::Class(excluded.complement())));
+    let literal = |text: &str| Ir::Concat(text.bytes().map(Ir::Byte).collect());
+    let mut names: Vec<Ir> = CONTROL_FILES.iter().map(|name| literal(name)).collect();
+    names.push(plain);
+    let name = Ir::Alternation(names);
+    let mut parts: Vec<Ir> = directory.bytes().map(Ir::Byte).collect();
+    parts.push(Ir::Star(Box::new(Ir::Concat(vec![
+        component,
+        Ir::Byte(b'/'),
+    ]))));
+    parts.push(name);
+    let dfa = dfa::from_ir(&Ir::Concat(parts), &context.limits).ok()?;
+    Some(std::rc::Rc::new(Paths::new(dfa)))
+}
+
 /// `w` and `a`, the permissions this lint is about.
 const WRITES: FilePerms = FilePerms(FilePerms::WRITE.0 | FilePerms::APPEND.0);
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
+    let places = TARGETS.map(|target| place(context, &target));
     for rule in context
         .profile
         .file_rules
@@ -99,27 +136,27 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
         if writes.is_empty() {
             continue;
         }
-        for target in &TARGETS {
-            if let Some(example) = still_writable(context, rule, writes, target) {
+        for (target, place) in TARGETS.iter().zip(&places) {
+            let Some(place) = place else {
+                continue;
+            };
+            if let Some(example) = still_writable(context, rule, writes, place) {
                 diagnostics.push(finding(lint, rule, target, &example));
             }
         }
     }
 }
 
-/// A path of `target` that `rule` lets be written and no deny rule takes
+/// A path of `place` that `rule` lets be written and no deny rule takes
 /// back, if there is one.
 fn still_writable(
     context: &LintContext,
     rule: &FileRule,
     writes: FilePerms,
-    target: &Target,
+    place: &Paths,
 ) -> Option<String> {
-    let (pattern, place) = (
-        context.pattern(&rule.pattern)?,
-        context.pattern(target.pattern)?,
-    );
-    let covered = || PathQuery::new().with(&pattern, true).with(&place, true);
+    let pattern = context.pattern(&rule.pattern)?;
+    let covered = || PathQuery::new().with(&pattern, true).with_kept(place, true);
     if covered().is_empty() {
         return None;
     }
@@ -156,7 +193,7 @@ mod tests {
 
     #[test]
     fn counts_findings_after_deny_rules() {
-        let cases: [(&[&str], usize); 11] = [
+        let cases: [(&[&str], usize); 13] = [
             (&["/proc/sysrq-trigger w"], 1),
             (&["/proc/sysrq-trigger r"], 0),
             (&["/proc/kcore a"], 1),
@@ -171,6 +208,8 @@ mod tests {
             (&["deny /proc/kcore w"], 0),
             (&["/sys/kernel/security/foo/** w"], 1),
             (&["/sys/** w", "deny /sys/kernel/security/{,**} w"], 0),
+            (&["owner /**.png w"], 0),
+            (&["/sys/kernel/security/apparmor/.* w"], 1),
         ];
         for (rules, expected) in cases {
             let text = profile_text(rules);

@@ -14,6 +14,7 @@ pub mod shallow_deny;
 pub mod slash_in_negated_class;
 pub mod unconfined_exec;
 pub mod unguarded_file_rule;
+pub mod unmatchable_rule;
 pub mod unused_deny;
 pub mod wildcard_in_class;
 

@@ -51,7 +51,7 @@ declare_lint! {
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
     let rules = &context.profile.file_rules;
     for (index, rule) in rules.iter().enumerate() {
-        if !is_own(rule) || rule.link.is_some() {
+        if !is_own(rule) || rule.link.is_some() || context.matches_nothing(rule) != Some(false) {
             continue;
         }
         let covering = rules
@@ -60,7 +60,13 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
             .filter(|&(other, _)| other != index)
             .find(|&(other, by)| covers(context, by, other, rule, index) == Some(true));
         if let Some((_, by)) = covering {
-            let message = format!("`{}` is already covered by `{}`", rule.pattern, by.pattern);
+            let message = format!(
+                "`{} {}` is already covered by `{} {}`",
+                rule.pattern,
+                rule.perms.letters(),
+                by.pattern,
+                by.perms.letters()
+            );
             let finding = super::rule_finding(lint, rule, message, "redundant rule");
             let finding = finding.with_secondary(by.origin.span, "covered by this rule");
             diagnostics.push(finding.with_help("remove the narrower rule"));

@@ -56,7 +56,7 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
         return;
     }
     for rule in &context.profile.file_rules {
-        if !grants(rule) || !is_own(rule) {
+        if !grants(rule) || !is_own(rule) || context.matches_nothing(rule) != Some(false) {
             continue;
         }
         if let Some(finding) = shadowed(lint, context, rule) {

@@ -52,7 +52,7 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
         return;
     }
     for rule in &context.profile.file_rules {
-        if grants(rule) || !is_own(rule) {
+        if grants(rule) || !is_own(rule) || context.matches_nothing(rule) != Some(false) {
             continue;
         }
         if removes_nothing(context, rule) == Some(true) {
