@@ -9,8 +9,8 @@ use crate::lint::{Check, Lint, LintContext};
 use crate::model::{FilePerms, FileRule};
 
 declare_lint! {
-    /// Reports exec rules whose `x` deny rules take away on every path,
-    /// while other permissions of the rule remain.
+    /// Reports deny rules that take `x` from every path of an exec rule
+    /// whose other permissions remain.
     ///
     /// ## What it does
     /// Flags a deny rule that, alone or with other deny rules, denies `x`

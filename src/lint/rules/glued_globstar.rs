@@ -60,10 +60,9 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
         let Some(tokens) = tokens(&rule.pattern) else {
             continue;
         };
-        if let Some(star) = glued_globstar(&tokens) {
-            if let Some(finding) = reach(lint, context, rule, star) {
-                diagnostics.push(finding);
-            }
+        let star = glued_globstar(&tokens);
+        if let Some(finding) = star.and_then(|star| reach(lint, context, rule, star)) {
+            diagnostics.push(finding);
         }
     }
 }

@@ -64,56 +64,6 @@ fn rule_finding(lint: &Lint, rule: &FileRule, message: String, label: &str) -> D
         .with_include_chain(rule.origin.include_chain.clone())
 }
 
-#[cfg(test)]
-pub(crate) mod tests {
-    use crate::diagnostic::Diagnostic;
-    use crate::lint::{Check, Lint, LintContext};
-    use crate::resolve::{self, Input, ResolveOptions};
-
-    /// A profile `test` holding `rules`, one per line, each given without
-    /// its trailing comma (which may be followed by a comment).
-    pub fn profile_text(rules: &[&str]) -> String {
-        let mut text = String::from("profile test {\n");
-        for rule in rules {
-            let (rule, comment) = rule.split_once(" #").unwrap_or((rule, ""));
-            let comment = if comment.is_empty() {
-                String::new()
-            } else {
-                format!("  #{comment}")
-            };
-            text.push_str(&format!("  {rule},{comment}\n"));
-        }
-        text + "}\n"
-    }
-
-    /// The findings of `lint` on the profiles of `text`.
-    pub fn lint_text(lint: &Lint, text: &str) -> Vec<Diagnostic> {
-        let input = Input::Text {
-            name: "test".into(),
-            text: text.into(),
-        };
-        let options = ResolveOptions {
-            include_dirs: Vec::new(),
-            use_system_dir: false,
-            base_dir: None,
-        };
-        let resolved = resolve::load(input, &options);
-        assert!(!resolved.has_errors(), "{:#?}", resolved.diagnostics);
-        let Check::Profile(check) = lint.check else {
-            panic!("{} is not a profile lint", lint.code);
-        };
-        let mut diagnostics = Vec::new();
-        for profile in &resolved.profiles {
-            check(
-                lint,
-                &LintContext::new(profile, &resolved.sources),
-                &mut diagnostics,
-            );
-        }
-        diagnostics
-    }
-}
-
 /// Whether some rule of the profile has a `priority=`: the lints that
 /// reason about which rule wins (deny over allow) then stay silent, since
 /// priorities change who wins per permission.
@@ -228,4 +178,54 @@ fn some_path_in(
         }
     }
     None
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use crate::diagnostic::Diagnostic;
+    use crate::lint::{Check, Lint, LintContext};
+    use crate::resolve::{self, Input, ResolveOptions};
+
+    /// A profile `test` holding `rules`, one per line, each given without
+    /// its trailing comma (which may be followed by a comment).
+    pub fn profile_text(rules: &[&str]) -> String {
+        let mut text = String::from("profile test {\n");
+        for rule in rules {
+            let (rule, comment) = rule.split_once(" #").unwrap_or((rule, ""));
+            let comment = if comment.is_empty() {
+                String::new()
+            } else {
+                format!("  #{comment}")
+            };
+            text.push_str(&format!("  {rule},{comment}\n"));
+        }
+        text + "}\n"
+    }
+
+    /// The findings of `lint` on the profiles of `text`.
+    pub fn lint_text(lint: &Lint, text: &str) -> Vec<Diagnostic> {
+        let input = Input::Text {
+            name: "test".into(),
+            text: text.into(),
+        };
+        let options = ResolveOptions {
+            include_dirs: Vec::new(),
+            use_system_dir: false,
+            base_dir: None,
+        };
+        let resolved = resolve::load(input, &options);
+        assert!(!resolved.has_errors(), "{:#?}", resolved.diagnostics);
+        let Check::Profile(check) = lint.check else {
+            panic!("{} is not a profile lint", lint.code);
+        };
+        let mut diagnostics = Vec::new();
+        for profile in &resolved.profiles {
+            check(
+                lint,
+                &LintContext::new(profile, &resolved.sources),
+                &mut diagnostics,
+            );
+        }
+        diagnostics
+    }
 }

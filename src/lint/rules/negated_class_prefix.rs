@@ -268,7 +268,8 @@ mod tests {
 
     #[test]
     fn finds_runs_that_are_whole_components_or_alternatives() {
-        let cases: &[(&str, Option<(&[u8], bool)>)] = &[
+        type Found<'a> = Option<(&'a [u8], bool)>;
+        let cases: &[(&str, Found)] = &[
             ("/d/{?,??,[^n][^s]*}", Some((b"ns", true))),
             ("/d/[^s][^h][^m]**", Some((b"shm", false))),
             ("/d/[^n/][^s/]*/x", Some((b"ns", false))),
