@@ -15,6 +15,8 @@
 //! the exit code of the findings computed so far.
 
 mod check;
+mod explain;
+mod query;
 mod rules;
 
 use std::io::{self, Write};
@@ -27,6 +29,8 @@ use crate::report::Format;
 use crate::resolve::ResolveOptions;
 
 pub use check::CheckArgs;
+pub use explain::ExplainArgs;
+pub use query::QueryArgs;
 
 /// The outcome of a command, ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -124,6 +128,10 @@ impl LoadArgs {
 pub enum Command {
     /// Parse, resolve, validate and lint profiles; print every diagnostic.
     Check(CheckArgs),
+    /// What a profile decides for paths: permissions of both halves.
+    Query(QueryArgs),
+    /// The decision for one path, every rule matching it, and why.
+    Explain(ExplainArgs),
     /// List every lint: code, name, default severity and summary.
     Rules,
     /// Print the documentation of one lint, by code (L001) or name.
@@ -154,6 +162,8 @@ pub fn run(cli: &Cli) -> Status {
     let global = &cli.global;
     match &cli.command {
         Command::Check(args) => check::run(args, global),
+        Command::Query(args) => query::run(args, global),
+        Command::Explain(args) => explain::run(args, global),
         Command::Rules => rules::list(global),
         Command::Rule { lint } => rules::show(lint, global),
     }
