@@ -6,7 +6,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::context::grants;
 use crate::lint::examples::examples;
 use crate::lint::{Check, Lint, LintContext};
-use crate::model::{FilePerms, FileRule};
+use crate::model::{ExecTransition, FilePerms, FileRule};
 
 declare_lint! {
     /// Reports deny rules that take `x` from every path of an exec rule
@@ -70,7 +70,16 @@ fn dead_transition(lint: &Lint, context: &LintContext, rule: &FileRule) -> Optio
     if !super::denied_everywhere(context, rule, exec)? {
         return None;
     }
-    let others = super::shadowed_allow::checked_perms(rule).minus(exec);
+    // `ix`, `pix` and `cix` bring `m` with them; it is not a permission
+    // the author wrote next to the exec mode.
+    let inherits = rule.exec.as_ref().is_some_and(|mode| {
+        mode.transition == Some(ExecTransition::Inherit)
+            || mode.fallback == Some(ExecTransition::Inherit)
+    });
+    let mut others = super::shadowed_allow::checked_perms(rule).minus(exec);
+    if inherits {
+        others = others.minus(FilePerms::MMAP);
+    }
     if others.is_empty() || super::denied_everywhere(context, rule, others)? {
         return None;
     }
@@ -103,6 +112,7 @@ mod tests {
             (&["deny /usr/bin/[^h]* x", "/usr/bin/helper rPx"], 0),
             (&["deny /usr/bin/h* x", "/usr/bin/* rix"], 0),
             (&["deny /usr/bin/* rx", "/usr/bin/helper rix"], 0),
+            (&["deny /usr/bin/* x", "/usr/bin/helper rix"], 1),
         ];
         for (rules, expected) in cases {
             let found = lint_text(&DENIED_EXEC_TRANSITION, &profile_text(rules));
