@@ -188,7 +188,8 @@ fn compare(
     let limits = &context.limits;
     let (scope, claimed) = claimed(context, claim)?;
     let actual = context.pattern(&rule.pattern)?;
-    let left_out = examples(&minus(&claimed, &actual, limits)?, EXAMPLES);
+    let missed = minus(&claimed, &actual, limits)?;
+    let (left_out, allowed) = super::left_allowed(context, rule, &missed, EXAMPLES);
     let in_scope = both(&actual, &scope, limits)?;
     let extra = examples(&minus(&in_scope, &claimed, limits)?, EXAMPLES);
     if left_out.is_empty() && extra.is_empty() {
@@ -203,7 +204,11 @@ fn compare(
     let mut diagnostic = super::rule_finding(lint, rule, message, label);
     diagnostic = diagnostic.with_note(format!("the comment: \"{comment}\""));
     if !left_out.is_empty() {
-        let note = format!("the rule does not deny {}", listed(&left_out));
+        let note = format!(
+            "the rule does not deny {}{}",
+            listed(&left_out),
+            super::negated_class_prefix::still(allowed)
+        );
         diagnostic = diagnostic.with_note(note);
     }
     if !extra.is_empty() {

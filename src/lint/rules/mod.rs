@@ -139,6 +139,31 @@ fn granted_somewhere(context: &LintContext, deny: &FileRule, perms: FilePerms) -
     Some(false)
 }
 
+/// Up to `count` example paths of `set`, for a finding about `rule`: when
+/// `rule` is a deny rule, paths of `set` the profile still allows the
+/// rule's first permission first, and whether they are such.
+fn left_allowed(
+    context: &LintContext,
+    rule: &FileRule,
+    set: &crate::compile::Dfa<bool>,
+    count: usize,
+) -> (Vec<String>, Option<FilePerms>) {
+    let perm = each_perm(path_perms(rule).minus(FilePerms::LINK)).next();
+    let allowed = perm.filter(|_| !grants(rule)).and_then(|perm| {
+        context.region(crate::lint::context::Region::Allowed, perm, halves(rule)[0])
+    });
+    if let (Some(perm), Some(allowed)) = (perm, allowed) {
+        let found = PathQuery::new()
+            .with(set, true)
+            .with_kept(&allowed, true)
+            .examples(count);
+        if !found.is_empty() {
+            return (found, Some(perm));
+        }
+    }
+    (crate::lint::examples::examples(set, count), None)
+}
+
 /// A quick necessary condition for two patterns to share a path: their
 /// literal beginnings (before any wildcard, runs of `/` collapsed) are
 /// prefixes of one another.

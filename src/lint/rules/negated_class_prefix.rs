@@ -211,7 +211,8 @@ fn analyse(lint: &Lint, context: &LintContext, rule: &FileRule, trap: &Trap) -> 
     let limits = &context.limits;
     let actual = context.pattern(&rule.pattern)?;
     let (not_word, others) = intended(context, rule, trap)?;
-    let left_out = examples(&minus(&not_word, &actual, limits)?, EXAMPLES);
+    let missed = minus(&not_word, &actual, limits)?;
+    let (left_out, allowed) = super::left_allowed(context, rule, &missed, EXAMPLES);
     let extra = examples(
         &minus(&minus(&actual, &others, limits)?, &not_word, limits)?,
         EXAMPLES,
@@ -227,8 +228,9 @@ fn analyse(lint: &Lint, context: &LintContext, rule: &FileRule, trap: &Trap) -> 
     let mut diagnostic = super::rule_finding(lint, rule, message, label);
     if !left_out.is_empty() {
         let note = format!(
-            "it leaves out names that do not start with `{word}`, such as {}",
-            listed(&left_out)
+            "it leaves out names that do not start with `{word}`, such as {}{}",
+            listed(&left_out),
+            still(allowed)
         );
         diagnostic = diagnostic.with_note(note);
     }
@@ -241,6 +243,14 @@ fn analyse(lint: &Lint, context: &LintContext, rule: &FileRule, trap: &Trap) -> 
         suggestion(trap)
     );
     Some(diagnostic.with_help(help))
+}
+
+/// The end of a note about paths a deny rule leaves out, when the profile
+/// still allows them `perm`.
+pub(super) fn still(allowed: Option<crate::model::FilePerms>) -> String {
+    allowed.map_or(String::new(), |perm| {
+        format!(", which this profile still allows `{}`", perm.letters())
+    })
 }
 
 /// An alternation matching every name that does not start with the word:
