@@ -85,7 +85,7 @@ fn dead_transition(lint: &Lint, context: &LintContext, rule: &FileRule) -> Optio
     }
 
     let example = examples(&pattern, 1).pop()?;
-    let denies = super::shadowed_allow::deny_rules_at(context, &example, exec);
+    let denies = super::shadowed_allow::denies_meeting(context, rule, exec);
     let first = denies.first()?;
     let message = format!("deny rules take `x` from every path of `{}`", rule.pattern);
     let mut diagnostic = super::rule_finding(lint, first, message, "denies `x`");

@@ -67,9 +67,15 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
                 by.pattern,
                 by.perms.letters()
             );
+            let same = by.pattern == rule.pattern && by.perms == rule.perms;
+            let help = if same {
+                "remove the repeated rule"
+            } else {
+                "remove the narrower rule"
+            };
             let finding = super::rule_finding(lint, rule, message, "redundant rule");
             let finding = finding.with_secondary(by.origin.span, "covered by this rule");
-            diagnostics.push(finding.with_help("remove the narrower rule"));
+            diagnostics.push(finding.with_help(help));
         }
     }
 }

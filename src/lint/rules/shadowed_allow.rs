@@ -3,7 +3,7 @@
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::context::{grants, is_own};
-use crate::lint::examples::examples;
+use crate::lint::examples::{PathQuery, examples};
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::{Decision, FilePerms, FileRule};
 
@@ -86,7 +86,7 @@ fn shadowed(lint: &Lint, context: &LintContext, rule: &FileRule) -> Option<Diagn
     );
     let label = format!("grants `{}`, all denied", perms.letters());
     let mut diagnostic = super::rule_finding(lint, rule, message, &label);
-    for deny in deny_rules_at(context, &example, perms) {
+    for deny in denies_meeting(context, rule, perms) {
         diagnostic = diagnostic.with_secondary(deny.origin.span, "denied here");
     }
     let note = format!("for example on `{example}`");
@@ -94,23 +94,29 @@ fn shadowed(lint: &Lint, context: &LintContext, rule: &FileRule) -> Option<Diagn
     Some(diagnostic.with_note(note).with_help(help))
 }
 
-/// The deny rules that deny some of `perms` on `path`.
-pub(super) fn deny_rules_at<'p>(
+/// The deny rules that deny some of `perms` on some path of `rule`.
+pub(super) fn denies_meeting<'p>(
     context: &LintContext<'p>,
-    path: &str,
+    rule: &FileRule,
     perms: FilePerms,
 ) -> Vec<&'p FileRule> {
-    let matches = |rule: &&FileRule| {
-        let pattern = context.pattern(&rule.pattern);
-        pattern.is_some_and(|pattern| *pattern.classify(path.as_bytes()))
+    let Some(pattern) = context.pattern(&rule.pattern) else {
+        return Vec::new();
+    };
+    let meets = |deny: &&FileRule| {
+        let Some(denied) = context.pattern(&deny.pattern) else {
+            return false;
+        };
+        let shared = PathQuery::new().with(&pattern, true).with(&denied, true);
+        super::prefixes_agree(&deny.pattern, &rule.pattern) && !shared.is_empty()
     };
     context
         .profile
         .file_rules
         .iter()
-        .filter(|rule| rule.qualifiers.decision == Decision::Deny)
-        .filter(|rule| super::path_perms(rule).0 & perms.0 != 0)
-        .filter(matches)
+        .filter(|deny| deny.qualifiers.decision == Decision::Deny)
+        .filter(|deny| super::path_perms(deny).0 & perms.0 != 0)
+        .filter(meets)
         .collect()
 }
 
