@@ -168,20 +168,43 @@ fn left_allowed(
 /// literal beginnings (before any wildcard, runs of `/` collapsed) are
 /// prefixes of one another.
 fn prefixes_agree(left: &str, right: &str) -> bool {
-    let literal = |pattern: &str| {
-        let end = pattern
-            .find(['*', '?', '[', '{', '\\'])
-            .unwrap_or(pattern.len());
-        let mut prefix = String::new();
-        for c in pattern[..end].chars() {
-            if !(c == '/' && prefix.ends_with('/')) {
-                prefix.push(c);
-            }
-        }
-        prefix
-    };
-    let (left, right) = (literal(left), literal(right));
-    left.starts_with(&right) || right.starts_with(&left)
+    literal_prefix(left)
+        .zip(literal_prefix(right))
+        .all(|(a, b)| a == b)
+}
+
+/// The bytes of a pattern before its first wildcard, runs of `/` as one.
+fn literal_prefix(pattern: &str) -> impl Iterator<Item = u8> + '_ {
+    let end = pattern
+        .find(['*', '?', '[', '{', '\\'])
+        .unwrap_or(pattern.len());
+    let mut previous = 0;
+    pattern.as_bytes()[..end]
+        .iter()
+        .copied()
+        .filter(move |&byte| {
+            let repeated = byte == b'/' && previous == b'/';
+            previous = byte;
+            !repeated
+        })
+}
+
+/// Above this many file rules, the lints that compare rules in pairs skip
+/// the profile (and log it) rather than spend quadratic time.
+const MAX_RULES_FOR_PAIRS: usize = 5_000;
+
+/// Whether the profile is small enough for pairwise lints; logs when not.
+fn pairs_are_affordable(lint: &Lint, profile: &Profile) -> bool {
+    let count = profile.file_rules.len();
+    let affordable = count <= MAX_RULES_FOR_PAIRS;
+    if !affordable {
+        log::info!(
+            "{} skipped on `{}`: {count} file rules, more than {MAX_RULES_FOR_PAIRS}",
+            lint.code,
+            profile.name
+        );
+    }
+    affordable
 }
 
 /// A path of `pattern` where some permission of `perms` holds in some half

@@ -49,6 +49,9 @@ declare_lint! {
 }
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
+    if !super::pairs_are_affordable(lint, context.profile) {
+        return;
+    }
     let rules = &context.profile.file_rules;
     for (index, rule) in rules.iter().enumerate() {
         if !is_own(rule) || rule.link.is_some() || context.matches_nothing(rule) != Some(false) {
@@ -131,6 +134,14 @@ mod tests {
             let found = lint_text(&REDUNDANT_RULE, &profile_text(rules));
             assert_eq!(found.len(), *expected, "{rules:?}: {found:#?}");
         }
+    }
+
+    #[test]
+    fn skips_profiles_too_large_for_pairs() {
+        let rules = vec!["/a r"; super::super::MAX_RULES_FOR_PAIRS + 1];
+        assert!(lint_text(&REDUNDANT_RULE, &profile_text(&rules)).is_empty());
+        let found = lint_text(&REDUNDANT_RULE, &profile_text(&rules[..3]));
+        assert_eq!(found.len(), 2);
     }
 
     #[test]

@@ -48,6 +48,9 @@ declare_lint! {
 }
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
+    if !super::pairs_are_affordable(lint, context.profile) {
+        return;
+    }
     if super::has_priorities(context.profile) {
         return;
     }
