@@ -8,6 +8,17 @@
 //! its automata, built once and shared), and [`suppression`] then removes
 //! the findings that a `# aaprove: allow(CODE) reason: ...` comment allows.
 //!
+//! Lints that ask what a pattern or a profile matches do it with the
+//! automata of `compile`: [`context`] builds and keeps them per profile,
+//! [`examples`] answers conjunctions of path sets ("in this rule, still
+//! writable, not denied") with example paths, real ones from the `/proc`
+//! inventories first. Lints about how a pattern is written read its pieces
+//! with [`glob_syntax`].
+//!
+//! Severity: `error` only for rules that are surely wrong (no reading of
+//! the text gives what it matches); `warning` for likely mistakes; `note`
+//! for what is often deliberate (a deny that only quiets the log).
+//!
 //! Codes are stable: `L0xx` for lints on the policy, `L9xx` for lints on the
 //! suppression comments themselves. A code or name is never reused.
 
