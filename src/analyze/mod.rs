@@ -6,6 +6,8 @@
 pub mod explain;
 pub mod map;
 pub mod other_rules;
+pub mod prove;
 pub mod query;
 pub mod rule_diff;
 pub mod spec;
+pub mod witness;

@@ -58,7 +58,8 @@ declare_lint! {
     /// `/sys/kernel/security/` only names without a `.` count, and
     /// AppArmor's `.load`, `.replace`, `.remove` and `.access` (its files
     /// are named so), so that a rule such as `owner /**.png w` is not
-    /// reported for it.
+    /// reported for it. Profiles with includes that were not found are
+    /// skipped, since the missing file may deny the write.
     pub static DANGEROUS_WRITE = Lint {
         code: "L002",
         name: "dangerous-write",
@@ -125,6 +126,9 @@ fn place(context: &LintContext, target: &Target) -> Option<PathSet> {
 const WRITES: FilePerms = FilePerms(FilePerms::WRITE.0 | FilePerms::APPEND.0);
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
+    if !super::is_complete(context.profile) {
+        return;
+    }
     let places = TARGETS.map(|target| place(context, &target));
     for rule in context
         .profile

@@ -64,6 +64,13 @@ fn rule_finding(lint: &Lint, rule: &FileRule, message: String, label: &str) -> D
         .with_include_chain(rule.origin.include_chain.clone())
 }
 
+/// Whether every include of the profile was found: lints that conclude
+/// from the absence of a rule ("nothing denies this", "nothing allows
+/// that") stay silent otherwise, since the missing file may hold it.
+fn is_complete(profile: &Profile) -> bool {
+    profile.unresolved_includes.is_empty()
+}
+
 /// Whether some rule of the profile has a `priority=`: the lints that
 /// reason about which rule wins (deny over allow) then stay silent, since
 /// priorities change who wins per permission.

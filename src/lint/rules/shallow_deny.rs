@@ -44,6 +44,7 @@ declare_lint! {
     /// subdir") silences it, and `comment-claim` then checks the claim.
     /// Patterns such as `/etc/shadow*` are reported when a broad allow
     /// reaches `/etc/shadow.d/x`, even if no such directory exists.
+    /// Profiles with includes that were not found are skipped.
     pub static SHALLOW_DENY = Lint {
         code: "L005",
         name: "shallow-deny",
@@ -53,6 +54,9 @@ declare_lint! {
 }
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
+    if !super::is_complete(context.profile) {
+        return;
+    }
     for rule in &context.profile.file_rules {
         if grants(rule) || !is_own(rule) || !ends_in_single_star(&rule.pattern) {
             continue;

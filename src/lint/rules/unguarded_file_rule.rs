@@ -47,6 +47,7 @@ declare_lint! {
     /// ## Known problems
     /// Only these five files are checked; `dangerous-write` covers
     /// `/proc/sysrq-trigger`, `/proc/kcore` and `/sys/kernel/security/`.
+    /// Profiles with includes that were not found are skipped.
     pub static UNGUARDED_FILE_RULE = Lint {
         code: "L014",
         name: "unguarded-file-rule",
@@ -65,6 +66,9 @@ const SWITCHES: [&str; 5] = [
 ];
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
+    if !super::is_complete(context.profile) {
+        return;
+    }
     for rule in context
         .profile
         .file_rules

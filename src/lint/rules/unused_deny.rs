@@ -38,7 +38,7 @@ declare_lint! {
     /// against allow rules a later include may add; hence this is only a
     /// note. Denies from included abstractions, and `l` (which a deny
     /// applies to link pairs), are not checked; profiles with `priority=`
-    /// rules are skipped.
+    /// rules or with includes that were not found are skipped.
     pub static UNUSED_DENY = Lint {
         code: "L009",
         name: "unused-deny",
@@ -49,6 +49,9 @@ declare_lint! {
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
     if !super::pairs_are_affordable(lint, context.profile) {
+        return;
+    }
+    if !super::is_complete(context.profile) {
         return;
     }
     if super::has_priorities(context.profile) {
@@ -96,5 +99,34 @@ mod tests {
             let found = lint_text(&UNUSED_DENY, &profile_text(rules));
             assert_eq!(found.len(), *expected, "{rules:?}: {found:#?}");
         }
+    }
+
+    #[test]
+    fn stays_silent_when_an_include_is_missing() {
+        use crate::model::UnresolvedInclude;
+        let text = profile_text(&["/a r", "deny /b w"]);
+        let options = crate::resolve::ResolveOptions {
+            include_dirs: Vec::new(),
+            use_system_dir: false,
+            base_dir: None,
+        };
+        let input = crate::resolve::Input::Text {
+            name: "t".into(),
+            text,
+        };
+        let resolved = crate::resolve::load(input, &options);
+        let mut profile = resolved.profiles[0].clone();
+        let check = |profile: &crate::model::Profile| {
+            let mut found = Vec::new();
+            let context = LintContext::new(profile, &resolved.sources);
+            super::check(&UNUSED_DENY, &context, &mut found);
+            found.len()
+        };
+        assert_eq!(check(&profile), 1);
+        profile.unresolved_includes.push(UnresolvedInclude {
+            name: "local/t".into(),
+            origin: profile.origin.clone(),
+        });
+        assert_eq!(check(&profile), 0);
     }
 }
