@@ -15,6 +15,8 @@
 //! the exit code of the findings computed so far.
 
 mod check;
+mod diff;
+mod map;
 mod rules;
 
 use std::io::{self, Write};
@@ -27,6 +29,8 @@ use crate::report::Format;
 use crate::resolve::ResolveOptions;
 
 pub use check::CheckArgs;
+pub use diff::DiffArgs;
+pub use map::MapArgs;
 
 /// The outcome of a command, ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -132,6 +136,10 @@ pub enum Command {
         #[arg(value_name = "CODE|NAME")]
         lint: String,
     },
+    /// Compare two profiles on every path: where one allows what the other does not.
+    Diff(DiffArgs),
+    /// Draw a directory tree with what one profile (or two) decides for each entry.
+    Map(MapArgs),
 }
 
 /// Parses the process arguments, runs the command and returns its exit
@@ -156,6 +164,8 @@ pub fn run(cli: &Cli) -> Status {
         Command::Check(args) => check::run(args, global),
         Command::Rules => rules::list(global),
         Command::Rule { lint } => rules::show(lint, global),
+        Command::Diff(args) => diff::run(args, global),
+        Command::Map(args) => map::run(args, global),
     }
 }
 

@@ -26,7 +26,7 @@ const BUILTIN_INVENTORIES: [&str; 3] = [
 ];
 
 /// Most real paths shown per set.
-pub const MAX_REAL_WITNESSES: usize = 4;
+pub const MAX_REAL_WITNESSES: usize = 3;
 /// Most paths from the automaton (not from the inventory) shown per set.
 pub const MAX_SYNTHETIC_WITNESSES: usize = 2;
 /// Most patterns in one summary.
@@ -230,26 +230,51 @@ fn summarize(
     let outside = difference(universe, set, limits)?;
     let mut uncovered = set.clone();
     let mut covered = universe.map(|_| false);
-    let mut patterns = Vec::new();
+    let mut patterns: Vec<(String, Dfa<bool>)> = Vec::new();
     loop {
         let next_real = real.iter().find(|path| *uncovered.classify(path));
         let next = match next_real {
             Some(path) => path.to_vec(),
             None => match uncovered.witnesses(1, |accepted| *accepted).pop() {
                 Some(path) => path,
-                None => return Ok((patterns, true)),
+                None => return Ok((names(patterns), true)),
             },
         };
         if patterns.len() == MAX_SUMMARY_PATTERNS {
-            return Ok((patterns, false));
+            return Ok((names(patterns), false));
         }
         let Some((pattern, dfa)) = generalize(&next, &outside, limits)? else {
-            return Ok((patterns, false));
+            return Ok((names(patterns), false));
         };
         covered = union(&covered, &dfa, limits)?;
         uncovered = difference(set, &covered, limits)?;
-        patterns.push(pattern);
+        patterns.push((pattern, dfa));
+        drop_redundant(&mut patterns, limits)?;
     }
+}
+
+fn names(patterns: Vec<(String, Dfa<bool>)>) -> Vec<String> {
+    patterns.into_iter().map(|(name, _)| name).collect()
+}
+
+/// Drops the earlier patterns that the newest one covers, so that a
+/// summary never lists a pattern inside another.
+fn drop_redundant(
+    patterns: &mut Vec<(String, Dfa<bool>)>,
+    limits: &Limits,
+) -> Result<(), CompileError> {
+    let Some((_, newest)) = patterns.last().cloned() else {
+        return Ok(());
+    };
+    let mut kept = Vec::with_capacity(patterns.len());
+    let last = patterns.len() - 1;
+    for (index, (name, dfa)) in patterns.drain(..).enumerate() {
+        if index == last || !is_empty(&difference(&dfa, &newest, limits)?) {
+            kept.push((name, dfa));
+        }
+    }
+    *patterns = kept;
+    Ok(())
 }
 
 /// The first candidate pattern for `path` (most general first) that
@@ -275,9 +300,9 @@ fn generalize(
 
 /// Patterns matching `path`, most general first: for each ancestor
 /// directory `d/` below the root (outermost first) `d/{,**}` and `d/**`;
-/// then in the path's own directory `p/`, for each proper prefix of the
-/// name (shortest first, the empty one included) `p/PREFIX*`, and the
-/// literal path. For a directory path, the same names followed by
+/// then in the path's own directory `p/`, for each prefix of the name
+/// (shortest first, from the empty one to the whole name) `p/PREFIX*`, and
+/// the literal path. For a directory path, the same names followed by
 /// `/{,**}` (the directory and all below it) come first, and every
 /// pattern keeps the trailing `/`.
 pub fn candidates(path: &[u8]) -> Vec<String> {
@@ -297,7 +322,7 @@ pub fn candidates(path: &[u8]) -> Vec<String> {
         out.push(format!("{ancestor}**"));
     }
     let parent = escape(parent);
-    let prefixes = (0..name.len()).map(|end| format!("{}*", escape(&name[..end])));
+    let prefixes = (0..=name.len()).map(|end| format!("{}*", escape(&name[..end])));
     let names: Vec<String> = prefixes.chain([escape(name)]).collect();
     if tail == "/" {
         out.extend(names.iter().map(|name| format!("{parent}{name}/{{,**}}")));
@@ -411,6 +436,24 @@ mod tests {
             let description = describe(&region, &universe, &inventory, &limits).unwrap();
             assert_eq!(description.summary, *summary, "{pattern}");
             assert_eq!(description.summary_complete, *complete, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_inside_a_newer_one_is_dropped() {
+        let limits = Limits::default();
+        let named = |names: &[&str]| -> Vec<(String, Dfa<bool>)> {
+            let each = names.iter().map(|n| (n.to_string(), set(n)));
+            each.collect()
+        };
+        let cases: &[(&[&str], &[&str])] = &[
+            (&["/t/k", "/t/a", "/t/k*"], &["/t/a", "/t/k*"]),
+            (&["/t/k*", "/t/a"], &["/t/k*", "/t/a"]),
+        ];
+        for (before, after) in cases {
+            let mut patterns = named(before);
+            drop_redundant(&mut patterns, &limits).unwrap();
+            assert_eq!(names(patterns), *after);
         }
     }
 }
