@@ -21,10 +21,10 @@ use crate::analyze::diff::{
 };
 use crate::analyze::map::{MapAccess, MapDecision};
 use crate::analyze::other_rules::{Comparison, Uncovered};
-use crate::analyze::rule_diff::{ChangedField, NormalRule, RuleChange};
+use crate::analyze::rule_diff::{ChangedField, NormalRule, RuleChange, qualifiers_text};
 use crate::builtin;
 use crate::compile::Half;
-use crate::model::{FilePerms, Origin, Profile};
+use crate::model::{FilePerms, Origin, OtherRule, Profile};
 use crate::report::text as diagnostic_text;
 use crate::resolve::{self, Input, ResolveOptions};
 use crate::source::SourceMap;
@@ -582,12 +582,24 @@ fn uncovered_text(
     if let Some(missing) = &uncovered.missing {
         note.push_str(&format!(" (not covered: {})", missing.join(", ")));
     }
-    let text = paint(&format!("{sign} {}", site.text), coloured(colour));
+    let rule = other_rule_text(&uncovered.rule);
+    let text = paint(&format!("{sign} {rule}"), coloured(colour));
     format!(
         "  {text}{}  {}\n",
         paint(&note, dim()),
         paint(&site.location(), dim())
     )
+}
+
+/// A non-file rule as compared: qualifiers, kind and normalised body, with
+/// variables expanded.
+fn other_rule_text(rule: &OtherRule) -> String {
+    let qualifiers = qualifiers_text(&rule.qualifiers);
+    if rule.body.is_empty() {
+        format!("{qualifiers}{},", rule.kind)
+    } else {
+        format!("{qualifiers}{} {},", rule.kind, rule.body)
+    }
 }
 
 fn verdict_text(diff: &ProfileDiff) -> String {
@@ -713,6 +725,7 @@ fn json_other_rules(report: &DiffReport) -> serde_json::Value {
                 Comparison::Text => "text",
             };
             serde_json::json!({
+                "rule": other_rule_text(&uncovered.rule),
                 "site": RuleSite::of(&uncovered.rule.origin, &loaded.sources),
                 "comparison": comparison,
                 "missing": uncovered.missing,

@@ -281,12 +281,17 @@ impl Skipped {
         }
         if self.too_deep > 0 {
             let (count, max) = (self.too_deep, limits.max_depth);
+            let directories = if count == 1 {
+                "directory"
+            } else {
+                "directories"
+            };
             notes.push(format!(
-                "{count} directories at depth {max} were not read (--max-depth {max})"
+                "{count} {directories} at depth {max} not read (--max-depth {max})"
             ));
         }
         if self.unreadable > 0 {
-            notes.push(format!("{} directories could not be read", self.unreadable));
+            notes.push(format!("directories not readable: {}", self.unreadable));
         }
         if self.not_utf8 > 0 {
             notes.push(format!(
