@@ -21,6 +21,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod lint;
 pub mod model;
+pub mod parse;
 pub mod report;
 pub mod resolve;
 pub mod source;

@@ -166,7 +166,8 @@ pub struct ExecMode {
 }
 
 /// One file rule after resolution: `[qualifiers] PATTERN PERMS [-> TARGET]`,
-/// or a `link` rule.
+/// a `link` rule (perms `l` with a [`LinkTarget`]), or `file,` (pattern
+/// `/{**,}`, perms `rwalkmx` with exec mode `ix`).
 #[derive(Clone, Debug)]
 pub struct FileRule {
     pub origin: Origin,
@@ -194,10 +195,17 @@ pub struct LinkTarget {
 pub struct OtherRule {
     pub origin: Origin,
     pub qualifiers: Qualifiers,
-    /// The rule's keyword: `capability`, `network`, `signal`, `mount`, ...
+    /// The rule's keyword: `capability`, `network`, `unix`, `signal`,
+    /// `ptrace`, `dbus`, `mount`, `remount`, `umount` (also for `unmount`),
+    /// `pivot_root`, `userns`, `mqueue`, `io_uring`, `change_profile`,
+    /// `rlimit` (for `set rlimit`) or `all`.
     pub kind: String,
     /// The rule's text after the keyword, with variables expanded, words
-    /// separated by one space and the trailing comma removed; a key's set of
-    /// values (such as `(send,receive)`) is sorted.
+    /// separated by one space and the trailing comma removed: accesses
+    /// first (one word, or a sorted `(a,b)` list), then positional words,
+    /// then `key=value` / `key=(a,b)` conditions with sorted value lists,
+    /// then `peer=(...)`, then `-> target`. Capability names are sorted.
+    /// Examples: `chown sys_admin`, `(receive,send) set=(hup,term)`,
+    /// `nofile <= 1024`, and the empty body of `all`.
     pub body: String,
 }

@@ -1,0 +1,184 @@
+//! Profile text to a syntax tree with spans.
+//!
+//! [`parse_file`] reads one file and returns its [`ast::File`] together with
+//! every syntax error found: the parser recovers at the end of each bad rule
+//! and goes on. It knows nothing about other files: `include` directives
+//! stay in the tree for `resolve` to follow. Hostile input is bounded: block
+//! nesting by [`parser::MAX_DEPTH`], errors per file by
+//! [`parser::MAX_ERRORS`].
+
+pub mod ast;
+pub mod lexer;
+pub mod parser;
+
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, Span};
+
+/// The stable codes of language errors found while parsing.
+pub mod codes {
+    /// Text that does not fit the grammar.
+    pub const SYNTAX: &str = "E001";
+    /// Blocks or expressions nested beyond the limit.
+    pub const TOO_DEEP: &str = "E002";
+    /// The parser gave up on a file after too many errors.
+    pub const TOO_MANY_ERRORS: &str = "E003";
+    /// The file is not valid UTF-8 text.
+    pub const NOT_TEXT: &str = "E004";
+}
+
+/// A syntax error at `span` with a short label.
+pub fn syntax_error(span: Span, message: impl Into<String>, label: &str) -> Diagnostic {
+    Diagnostic::error(codes::SYNTAX, "syntax-error", message).with_primary(span, label)
+}
+
+/// Parses one file. Never panics; every problem is a diagnostic.
+///
+/// Runs on a thread with [`STACK_SIZE`] bytes of stack, so the deepest
+/// nesting the grammar accepts cannot overflow a small caller's stack.
+pub fn parse_file(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    with_deep_stack(|| parse_file_here(file, text))
+}
+
+/// [`parse_file`] on the current thread, for callers that already run on
+/// a deep stack (such as `resolve`).
+pub fn parse_file_here(file: FileId, text: &str) -> (ast::File, Vec<Diagnostic>) {
+    parser::Parser::new(file, text).parse_file()
+}
+
+/// The stack given to parsing and resolution. Nesting is bounded by
+/// [`parser::MAX_DEPTH`]; this leaves room for it in unoptimised builds.
+pub const STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// Runs `work` on a scoped thread with [`STACK_SIZE`] bytes of stack, or
+/// on the current thread if no thread can be started.
+pub fn with_deep_stack<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    // The work sits behind a lock so that it can still run here when the
+    // thread cannot be started (the failed spawn drops only its closure).
+    let work = std::sync::Mutex::new(Some(work));
+    let take = || work.lock().ok().and_then(|mut slot| slot.take());
+    let result = std::thread::scope(|scope| {
+        let spawned = std::thread::Builder::new()
+            .name("aaprove-parse".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || take().map(|work| work()));
+        match spawned {
+            Ok(handle) => match handle.join() {
+                Ok(value) => value,
+                Err(panic) => std::panic::resume_unwind(panic),
+            },
+            Err(error) => {
+                log::debug!("no deep-stack thread ({error}); working in place");
+                None
+            }
+        }
+    });
+    match result {
+        Some(value) => value,
+        None => take().expect("the work has not run yet")(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ast::{Item, RuleKind};
+    use super::*;
+
+    fn parse(text: &str) -> (ast::File, Vec<Diagnostic>) {
+        parse_file(FileId(0), text)
+    }
+
+    fn rule_kinds(text: &str) -> Vec<&'static str> {
+        let (file, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{text}: {diagnostics:?}");
+        let mut kinds = Vec::new();
+        for item in &file.items {
+            if let Item::Profile(profile) = item {
+                for item in &profile.items {
+                    if let Item::Rule(rule) = item {
+                        kinds.push(rule.kind.keyword());
+                    }
+                }
+            }
+        }
+        kinds
+    }
+
+    #[test]
+    fn every_rule_kind_parses() {
+        let cases = [
+            ("/a r,", "file"),
+            ("r /a,", "file"),
+            ("file,", "file"),
+            ("file rw /a/**,", "file"),
+            ("/bin/ls Pix -> foo,", "file"),
+            ("link subset /a -> /b,", "link"),
+            ("capability chown sys_admin,", "capability"),
+            ("network inet stream,", "network"),
+            ("unix (send, receive) type=stream peer=(label=foo),", "unix"),
+            ("signal (send) set=(hup, term) peer=foo,", "signal"),
+            ("ptrace tracedby peer=/usr/bin/gdb,", "ptrace"),
+            ("dbus send bus=session path=/org/a member={A,B},", "dbus"),
+            (
+                "mount fstype=ext4 options=(ro, nosuid) /dev/a -> /mnt/,",
+                "mount",
+            ),
+            ("umount /mnt/,", "umount"),
+            ("pivot_root oldroot=/old/ /new/ -> child,", "pivot_root"),
+            ("change_profile -> foo,", "change_profile"),
+            ("set rlimit nofile <= 1024,", "rlimit"),
+            ("userns create,", "userns"),
+            ("mqueue (open, read) type=posix /q,", "mqueue"),
+            ("io_uring sqpoll label=foo,", "io_uring"),
+            ("all,", "all"),
+        ];
+        for (rule, kind) in cases {
+            let text = format!("profile p {{\n  {rule}\n}}\n");
+            assert_eq!(rule_kinds(&text), vec![kind], "{rule}");
+        }
+    }
+
+    #[test]
+    fn prefixes_are_read_in_order() {
+        let (file, diagnostics) = parse("/p {\n priority=-3 audit deny owner /a w,\n}\n");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let Item::Profile(profile) = &file.items[0] else {
+            panic!()
+        };
+        let Item::Rule(rule) = &profile.items[0] else {
+            panic!()
+        };
+        assert!(rule.prefix.audit.is_some());
+        assert_eq!(rule.prefix.priority.as_ref().unwrap().0.text, "-3");
+        assert!(matches!(rule.kind, RuleKind::File(_)));
+
+        let (_, diagnostics) = parse("/p {\n deny audit /a w,\n}\n");
+        assert_eq!(diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn preamble_statements_parse() {
+        let text = "abi <abi/4.0>,\ninclude if exists <tunables/global>\n#include \"x\"\n\
+                    @{A} = /a /b # c\n@{A} += /c\n$B = true\nalias /a -> /b,\n";
+        let (file, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(file.items.len(), 7);
+    }
+
+    #[test]
+    fn errors_are_collected_and_parsing_goes_on() {
+        let text = "/p {\n  /a rw qq,\n  capability chown,\n  /b,\n}\n";
+        let (file, diagnostics) = parse(text);
+        assert_eq!(diagnostics.len(), 2, "{diagnostics:?}");
+        let Item::Profile(profile) = &file.items[0] else {
+            panic!()
+        };
+        assert!(!profile.items.is_empty());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_an_overflow() {
+        let text = "/p ".to_string() + &"{".repeat(10_000) + &"}".repeat(10_000);
+        let (_, diagnostics) = parse(&text);
+        assert!(diagnostics.iter().any(|d| d.code == codes::TOO_DEEP));
+    }
+}

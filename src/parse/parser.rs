@@ -1,0 +1,1643 @@
+//! The recursive-descent grammar of profile files, over [`Lexer`] tokens.
+//!
+//! The parser recovers from every error: it records a diagnostic, skips to
+//! the end of the rule (the next `,`, the end of the line or a `}`), and goes
+//! on. Nesting of blocks and of expressions is bounded by [`MAX_DEPTH`], and
+//! the number of errors per file by [`MAX_ERRORS`], so hostile input costs
+//! linear time and bounded stack.
+
+use super::ast::*;
+use super::lexer::{Lexer, Token, WordMode, is_mode_word};
+use super::{codes, syntax_error};
+use crate::diagnostic::Diagnostic;
+use crate::model::{Decision, OwnerQualifier};
+use crate::source::{FileId, Span};
+
+/// The deepest nesting of blocks or parenthesised expressions accepted.
+pub const MAX_DEPTH: usize = 256;
+
+/// After this many errors in one file the parser stops reading it.
+pub const MAX_ERRORS: usize = 200;
+
+/// Keywords that start a rule; an identifier here is never a path.
+const RULE_KEYWORDS: [&str; 18] = [
+    "capability",
+    "network",
+    "unix",
+    "signal",
+    "ptrace",
+    "dbus",
+    "mount",
+    "remount",
+    "umount",
+    "unmount",
+    "pivot_root",
+    "userns",
+    "mqueue",
+    "io_uring",
+    "change_profile",
+    "link",
+    "file",
+    "set",
+];
+
+pub struct Parser<'a> {
+    lexer: Lexer<'a>,
+    file: FileId,
+    pub diagnostics: Vec<Diagnostic>,
+    errors: usize,
+    stopped: bool,
+}
+
+impl<'a> Parser<'a> {
+    pub fn new(file: FileId, text: &'a str) -> Parser<'a> {
+        Parser {
+            lexer: Lexer::new(file, text),
+            file,
+            diagnostics: Vec::new(),
+            errors: 0,
+            stopped: false,
+        }
+    }
+
+    pub fn parse_file(mut self) -> (File, Vec<Diagnostic>) {
+        let items = self.items(0, None);
+        (File { items }, self.diagnostics)
+    }
+
+    fn span(&self, start: usize) -> Span {
+        Span::new(self.file, start, self.lexer.pos().max(start))
+    }
+
+    fn here(&self) -> Span {
+        let pos = self.lexer.pos();
+        let end = pos + self.lexer.peek_char().map_or(0, char::len_utf8);
+        Span::new(self.file, pos, end)
+    }
+
+    fn error(&mut self, diagnostic: Diagnostic) {
+        if self.stopped {
+            return;
+        }
+        self.errors += 1;
+        self.diagnostics.push(diagnostic);
+        if self.errors >= MAX_ERRORS {
+            self.stopped = true;
+            let note = format!("the parser stops after {MAX_ERRORS} errors in one file");
+            self.diagnostics.push(
+                Diagnostic::error(codes::TOO_MANY_ERRORS, "too-many-errors", note)
+                    .with_primary(self.here(), "stopped here"),
+            );
+        }
+    }
+
+    fn syntax(&mut self, span: Span, message: impl Into<String>, label: &str) {
+        self.error(syntax_error(span, message, label));
+    }
+
+    /// Skips to the end of the current rule: past the next `,`, or to the
+    /// next line break, `{`-block end or `}` (not consumed).
+    fn recover(&mut self) {
+        loop {
+            self.lexer.skip_blanks();
+            match self.lexer.peek_char() {
+                None | Some('}') => return,
+                Some('\n') | Some(',') => {
+                    self.lexer.eat(if self.lexer.rest().starts_with(',') {
+                        ","
+                    } else {
+                        "\n"
+                    });
+                    return;
+                }
+                Some('#') if !self.lexer.at_hash_include() => return self.lexer.skip_line(),
+                _ => {
+                    let (token, _) = self.lexer.token(WordMode::Rule);
+                    if token == Token::OpenBrace {
+                        // Keep braces balanced: read and drop the block.
+                        self.items(MAX_DEPTH, Some(self.here()));
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads items up to the `}` closing a block opened at `open`, or to the
+    /// end of the file when `open` is `None`.
+    fn items(&mut self, depth: usize, open: Option<Span>) -> Vec<Item> {
+        let mut items = Vec::new();
+        loop {
+            self.lexer.skip_trivia();
+            if self.stopped {
+                self.lexer.set_pos(usize::MAX);
+                return items;
+            }
+            match (self.lexer.peek_char(), open) {
+                (None, None) => return items,
+                (None, Some(open)) => {
+                    let eof = self.here();
+                    self.error(
+                        syntax_error(
+                            eof,
+                            "unexpected end of file: unclosed `{`",
+                            "file ends here",
+                        )
+                        .with_secondary(open, "block opened here")
+                        .with_help("add the missing `}`"),
+                    );
+                    return items;
+                }
+                (Some('}'), Some(_)) => {
+                    self.lexer.eat("}");
+                    return items;
+                }
+                (Some('}'), None) => {
+                    let span = self.here();
+                    self.syntax(span, "unmatched `}`", "no block to close");
+                    self.lexer.eat("}");
+                }
+                _ => {
+                    if let Some(item) = self.item(depth) {
+                        items.push(item);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The block body after `{` (already consumed at `open`).
+    fn block(&mut self, depth: usize, open: Span) -> Vec<Item> {
+        if depth + 1 >= MAX_DEPTH {
+            let message = format!("blocks nested deeper than {MAX_DEPTH} levels");
+            self.error(
+                Diagnostic::error(codes::TOO_DEEP, "nesting-too-deep", message)
+                    .with_primary(open, "this block is too deep"),
+            );
+            self.skip_balanced();
+            return Vec::new();
+        }
+        self.items(depth + 1, Some(open))
+    }
+
+    /// Skips to the `}` matching an already consumed `{` without recursion.
+    fn skip_balanced(&mut self) {
+        let mut level = 1usize;
+        while level > 0 {
+            let (token, _) = self.lexer.token(WordMode::Rule);
+            match token {
+                Token::OpenBrace => level += 1,
+                Token::CloseBrace => level -= 1,
+                Token::Eof => return,
+                _ => {}
+            }
+        }
+    }
+
+    fn item(&mut self, depth: usize) -> Option<Item> {
+        let start = self.lexer.pos();
+        if self.lexer.at_hash_include() || self.at_word_keyword("include") {
+            return self.include(start);
+        }
+        match self.lexer.peek_char() {
+            Some('@') if self.at_assignment() => return self.variable(start),
+            Some('$') => return self.boolean(start),
+            Some('^') => {
+                self.lexer.eat("^");
+                return self.profile(start, ProfileKeyword::Hat, Prefix::default(), depth);
+            }
+            _ => {}
+        }
+        match self.keyword_here() {
+            Some("abi") => return self.abi(start),
+            Some("alias") => return self.alias(start),
+            Some("if") => return self.conditional(start, depth),
+            Some("profile") => {
+                self.lexer.eat_keyword("profile");
+                return self.profile(start, ProfileKeyword::Profile, Prefix::default(), depth);
+            }
+            Some("hat") => {
+                self.lexer.eat_keyword("hat");
+                return self.profile(start, ProfileKeyword::Hat, Prefix::default(), depth);
+            }
+            _ => {}
+        }
+        let prefix = self.prefix();
+        self.lexer.skip_trivia();
+        if self.lexer.peek_char() == Some('{') {
+            let open = self.here();
+            self.lexer.eat("{");
+            let items = self.block(depth, open);
+            let span = self.span(start);
+            return Some(Item::PrefixBlock(PrefixBlock {
+                span,
+                prefix,
+                items,
+            }));
+        }
+        self.rule(start, prefix, depth)
+    }
+
+    /// The identifier at the cursor, a keyword candidate such as `network`
+    /// in `network inet,`.
+    fn keyword_here(&self) -> Option<&'a str> {
+        // Upstream's lexer reads the longest identifier here whatever
+        // follows, so `owner@{HOME}/x r,` is `owner` and a path.
+        self.lexer.peek_identifier()
+    }
+
+    fn at_word_keyword(&self, keyword: &str) -> bool {
+        let rest = self.lexer.rest();
+        rest.starts_with(keyword) && rest[keyword.len()..].starts_with([' ', '\t'])
+    }
+
+    fn include(&mut self, start: usize) -> Option<Item> {
+        if !self.lexer.eat("#include") {
+            self.lexer.eat("include");
+        }
+        self.lexer.skip_blanks();
+        let mut if_exists = false;
+        let mark = self.lexer.pos();
+        if self.lexer.eat_keyword("if") {
+            self.lexer.skip_blanks();
+            if self.lexer.eat_keyword("exists") {
+                if_exists = true;
+            } else {
+                self.lexer.set_pos(mark);
+            }
+        }
+        let Some((name, magic, name_span)) = self.lexer.include_name() else {
+            let span = self.here();
+            self.syntax(
+                span,
+                "expected a file name after `include`",
+                "expected `<name>`",
+            );
+            self.recover();
+            return None;
+        };
+        let path = Word {
+            text: name,
+            quoted: !magic,
+            span: name_span,
+        };
+        Some(Item::Include(Include {
+            span: self.span(start),
+            path,
+            magic,
+            if_exists,
+        }))
+    }
+
+    fn abi(&mut self, start: usize) -> Option<Item> {
+        self.lexer.eat_keyword("abi");
+        let Some((name, magic, name_span)) = self.lexer.include_name() else {
+            let span = self.here();
+            self.syntax(
+                span,
+                "expected a file name after `abi`",
+                "expected `<name>`",
+            );
+            self.recover();
+            return None;
+        };
+        self.expect_comma()?;
+        let path = Word {
+            text: name,
+            quoted: !magic,
+            span: name_span,
+        };
+        Some(Item::Abi(Abi {
+            span: self.span(start),
+            path,
+            magic,
+        }))
+    }
+
+    fn alias(&mut self, start: usize) -> Option<Item> {
+        self.lexer.eat_keyword("alias");
+        let from = self.expect_word("the aliased path")?;
+        let (token, span) = self.lexer.token(WordMode::Rule);
+        if token != Token::Arrow {
+            self.syntax(span, "expected `->` in alias", "expected `->`");
+            self.recover();
+            return None;
+        }
+        let to = self.expect_word("the alias target")?;
+        self.expect_comma()?;
+        Some(Item::Alias(Alias {
+            span: self.span(start),
+            from,
+            to,
+        }))
+    }
+
+    /// Reads one word or quoted string, or reports what was expected.
+    fn expect_word(&mut self, what: &str) -> Option<Word> {
+        let (token, span) = self.lexer.token(WordMode::Rule);
+        match token {
+            Token::Word(text) => Some(Word {
+                text,
+                quoted: false,
+                span,
+            }),
+            Token::Quoted(text) => Some(Word {
+                text,
+                quoted: true,
+                span,
+            }),
+            _ => {
+                self.lexer.set_pos(span.start as usize);
+                let here = self.here();
+                self.syntax(here, format!("expected {what}"), "expected a word");
+                self.recover();
+                None
+            }
+        }
+    }
+
+    /// Expects the `,` ending a rule.
+    fn expect_comma(&mut self) -> Option<()> {
+        let (token, span) = self.lexer.token(WordMode::Rule);
+        if token == Token::Comma {
+            return Some(());
+        }
+        self.unexpected(span, "`,` at the end of the rule")
+    }
+
+    // ---- variables -------------------------------------------------------
+
+    /// `@{NAME}` or `@NAME` followed by an assignment operator.
+    fn at_assignment(&self) -> bool {
+        let mut probe = Lexer::new(self.file, self.lexer.rest());
+        if variable_name(&mut probe, '@').is_none() {
+            return false;
+        }
+        probe.skip_blanks();
+        ["=", "+=", "?=", ":="]
+            .iter()
+            .any(|op| probe.rest().starts_with(op))
+    }
+
+    fn assign_op(&mut self) -> Option<AssignOp> {
+        self.lexer.skip_blanks();
+        for (text, op) in [
+            ("+=", AssignOp::Append),
+            ("?=", AssignOp::DefineIfUndefined),
+            (":=", AssignOp::Override),
+            ("=", AssignOp::Define),
+        ] {
+            if self.lexer.eat(text) {
+                return Some(op);
+            }
+        }
+        None
+    }
+
+    fn variable(&mut self, start: usize) -> Option<Item> {
+        let name_start = self.lexer.pos();
+        let name = variable_name(&mut self.lexer, '@')?;
+        let name_span = self.span(name_start);
+        let op = self.assign_op()?;
+        let mut values = Vec::new();
+        loop {
+            self.lexer.skip_blanks();
+            match self.lexer.peek_char() {
+                None | Some('\n') => break,
+                Some('#') => {
+                    self.lexer.skip_line();
+                    break;
+                }
+                Some(',') => {
+                    let span = self.here();
+                    self.syntax(
+                        span,
+                        "variable assignments do not take a trailing comma",
+                        "remove this comma",
+                    );
+                    self.lexer.skip_line();
+                    break;
+                }
+                _ => values.push(self.value_word()?),
+            }
+        }
+        if values.is_empty() {
+            let span = self.span(start);
+            self.syntax(
+                span,
+                format!("no value given to `@{{{name}}}`"),
+                "missing value",
+            );
+        }
+        Some(Item::Variable(VariableAssignment {
+            span: self.span(start),
+            name,
+            name_span,
+            op,
+            values,
+        }))
+    }
+
+    /// One value of a variable assignment: a quoted string or a bare word
+    /// (where a `,` is part of the word, as in `{a,b}`).
+    fn value_word(&mut self) -> Option<Word> {
+        let start = self.lexer.pos();
+        let (token, span) = self.lexer.token(WordMode::Value);
+        match token {
+            Token::Word(text) => Some(Word {
+                text,
+                quoted: false,
+                span,
+            }),
+            Token::Quoted(text) => Some(Word {
+                text,
+                quoted: true,
+                span,
+            }),
+            _ => {
+                self.syntax(span, "unexpected text in a variable value", "not a value");
+                self.lexer.set_pos(start);
+                self.lexer.skip_line();
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, start: usize) -> Option<Item> {
+        let Some(name) = variable_name(&mut self.lexer, '$') else {
+            let span = self.here();
+            self.syntax(
+                span,
+                "expected a boolean variable name after `$`",
+                "bad name",
+            );
+            self.recover();
+            return None;
+        };
+        let Some(op) = self.assign_op() else {
+            let span = self.here();
+            self.syntax(
+                span,
+                "expected `=` after a boolean variable",
+                "expected `=`",
+            );
+            self.recover();
+            return None;
+        };
+        let value = self.expression(0, true)?;
+        self.lexer.skip_blanks();
+        if self.lexer.peek_char() == Some(',') {
+            let span = self.here();
+            self.syntax(
+                span,
+                "variable assignments do not take a trailing comma",
+                "remove this",
+            );
+            self.lexer.skip_line();
+        }
+        Some(Item::Boolean(BooleanAssignment {
+            span: self.span(start),
+            name,
+            op,
+            value,
+        }))
+    }
+
+    // ---- conditionals ----------------------------------------------------
+
+    fn conditional(&mut self, start: usize, depth: usize) -> Option<Item> {
+        if depth + 1 >= MAX_DEPTH {
+            return self.too_deep(start);
+        }
+        self.lexer.eat_keyword("if");
+        let condition = self.expression(depth, false)?;
+        let then_items = self.braced_block(depth)?;
+        self.lexer.skip_trivia();
+        let else_start = self.lexer.pos();
+        let mut else_items = None;
+        if self.lexer.eat_keyword("else") {
+            self.lexer.skip_trivia();
+            if self.keyword_here() == Some("if") {
+                let nested = self.conditional(else_start, depth + 1)?;
+                else_items = Some(vec![nested]);
+            } else {
+                else_items = Some(self.braced_block(depth)?);
+            }
+        }
+        Some(Item::Conditional(Conditional {
+            span: self.span(start),
+            condition,
+            then_items,
+            else_items,
+        }))
+    }
+
+    fn too_deep(&mut self, start: usize) -> Option<Item> {
+        let message = format!("blocks nested deeper than {MAX_DEPTH} levels");
+        let span = self.span(start);
+        self.error(
+            Diagnostic::error(codes::TOO_DEEP, "nesting-too-deep", message)
+                .with_primary(span, "too deep"),
+        );
+        self.recover();
+        None
+    }
+
+    fn braced_block(&mut self, depth: usize) -> Option<Vec<Item>> {
+        self.lexer.skip_trivia();
+        let open = self.here();
+        if !self.lexer.eat("{") {
+            self.syntax(open, "expected `{`", "expected a block");
+            self.recover();
+            return None;
+        }
+        Some(self.block(depth, open))
+    }
+
+    /// `or` of `and`s of (possibly negated) factors. `line` ends the
+    /// expression at the end of the line (boolean assignments).
+    fn expression(&mut self, depth: usize, line: bool) -> Option<Expr> {
+        let mut left = self.term(depth, line)?;
+        while self.eat_expr_keyword("or", line) {
+            let right = self.term(depth, line)?;
+            left = Expr::Or(Box::new(left), Box::new(right));
+        }
+        Some(left)
+    }
+
+    fn term(&mut self, depth: usize, line: bool) -> Option<Expr> {
+        let mut left = self.not_factor(depth, line)?;
+        while self.eat_expr_keyword("and", line) {
+            let right = self.not_factor(depth, line)?;
+            left = Expr::And(Box::new(left), Box::new(right));
+        }
+        Some(left)
+    }
+
+    fn skip_expr_space(&mut self, line: bool) {
+        if line {
+            self.lexer.skip_blanks();
+        } else {
+            self.lexer.skip_trivia();
+        }
+    }
+
+    fn eat_expr_keyword(&mut self, keyword: &str, line: bool) -> bool {
+        self.skip_expr_space(line);
+        self.keyword_here() == Some(keyword) && self.lexer.eat_keyword(keyword)
+    }
+
+    fn not_factor(&mut self, depth: usize, line: bool) -> Option<Expr> {
+        if depth >= MAX_DEPTH {
+            let span = self.here();
+            let message = format!("expression nested deeper than {MAX_DEPTH} levels");
+            self.error(
+                Diagnostic::error(codes::TOO_DEEP, "nesting-too-deep", message)
+                    .with_primary(span, "too deep"),
+            );
+            self.recover();
+            return None;
+        }
+        if self.eat_expr_keyword("not", line) {
+            let inner = self.not_factor(depth + 1, line)?;
+            return Some(Expr::Not(Box::new(inner)));
+        }
+        self.factor(depth, line)
+    }
+
+    fn factor(&mut self, depth: usize, line: bool) -> Option<Expr> {
+        self.skip_expr_space(line);
+        let start = self.lexer.pos();
+        if self.lexer.eat("(") {
+            let inner = self.expression(depth + 1, line)?;
+            self.skip_expr_space(line);
+            if !self.lexer.eat(")") {
+                let span = self.here();
+                self.syntax(span, "expected `)` in expression", "expected `)`");
+                self.recover();
+                return None;
+            }
+            return Some(inner);
+        }
+        if self.lexer.peek_char() == Some('$') {
+            let name = variable_name(&mut self.lexer, '$');
+            return match name {
+                Some(name) => Some(Expr::Boolean(name, self.span(start))),
+                None => self.expr_error(start),
+            };
+        }
+        if self.eat_expr_keyword("defined", line) {
+            self.skip_expr_space(line);
+            let sigil = self.lexer.peek_char().unwrap_or(' ');
+            let name = if sigil == '@' || sigil == '$' {
+                variable_name(&mut self.lexer, sigil)
+            } else {
+                None
+            };
+            let Some(name) = name else {
+                return self.expr_error(start);
+            };
+            let span = self.span(start);
+            return Some(Expr::Defined {
+                name,
+                set: sigil == '@',
+                span,
+            });
+        }
+        let left = self.expr_word(line)?;
+        self.skip_expr_space(line);
+        for op in ["==", "!=", ">=", "<=", ">", "<", "in"] {
+            let is_word = op == "in";
+            if (is_word && self.keyword_here() == Some("in")) || (!is_word && self.lexer.eat(op)) {
+                if is_word {
+                    self.lexer.eat_keyword("in");
+                }
+                let right = self.expr_word(line)?;
+                let op = op.to_string();
+                return Some(Expr::Compare { left, op, right });
+            }
+        }
+        Some(Expr::Literal(left))
+    }
+
+    fn expr_word(&mut self, line: bool) -> Option<Word> {
+        self.skip_expr_space(line);
+        let start = self.lexer.pos();
+        if self.lexer.peek_char() == Some('@') {
+            if let Some(name) = variable_name(&mut self.lexer, '@') {
+                let span = self.span(start);
+                let text = format!("@{{{name}}}");
+                return Some(Word {
+                    text,
+                    quoted: false,
+                    span,
+                });
+            }
+            self.lexer.set_pos(start);
+        }
+        let rest = self.lexer.rest();
+        let len = rest
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '(' | ')' | '{' | '=' | '!' | '<' | '>')
+            })
+            .unwrap_or(rest.len());
+        if len == 0 {
+            self.expr_error(start)?;
+        }
+        let text = rest[..len].to_string();
+        self.lexer.set_pos(start + len);
+        let quoted = text.starts_with('"');
+        let text = text.trim_matches('"').to_string();
+        Some(Word {
+            text,
+            quoted,
+            span: self.span(start),
+        })
+    }
+
+    fn expr_error<T>(&mut self, start: usize) -> Option<T> {
+        self.lexer.set_pos(start);
+        let span = self.here();
+        self.syntax(span, "expected a condition", "not a condition");
+        self.recover();
+        None
+    }
+
+    // ---- prefixes and profiles -------------------------------------------
+
+    /// `[priority=N] [audit] [allow|deny|prompt] [owner|other]`; parts out
+    /// of this order are errors, as in upstream's grammar.
+    fn prefix(&mut self) -> Prefix {
+        let mut prefix = Prefix::default();
+        let mut last_rank = None;
+        loop {
+            self.lexer.skip_trivia();
+            let start = self.lexer.pos();
+            let Some(word) = self.keyword_here() else {
+                return prefix;
+            };
+            let rank = match word {
+                "priority" if self.lexer.at_key() => 0,
+                "audit" => 1,
+                "allow" | "deny" | "prompt" => 2,
+                "owner" | "other" | "user" => 3,
+                _ => return prefix,
+            };
+            self.lexer.eat_keyword(word);
+            if rank == 0 {
+                prefix.priority = self.priority(start);
+            }
+            let span = self.span(start);
+            if last_rank.is_some_and(|last| last >= rank) {
+                self.syntax(
+                    span,
+                    format!("`{word}` is out of place in the rule prefix"),
+                    "out of order",
+                );
+            }
+            last_rank = Some(rank);
+            match word {
+                "audit" => prefix.audit = Some(span),
+                "allow" => prefix.decision = Some((Decision::Allow, span)),
+                "deny" => prefix.decision = Some((Decision::Deny, span)),
+                "prompt" => prefix.decision = Some((Decision::Prompt, span)),
+                "owner" | "user" => prefix.owner = Some((OwnerQualifier::Owner, span)),
+                "other" => prefix.owner = Some((OwnerQualifier::Other, span)),
+                _ => {}
+            }
+        }
+    }
+
+    fn priority(&mut self, start: usize) -> Option<(Word, Span)> {
+        let (token, _) = self.lexer.token(WordMode::Rule);
+        let (value, value_span) = self.lexer.token(WordMode::Rule);
+        match (token, value) {
+            (Token::Assign(op), Token::Word(text)) if op == "=" => {
+                let word = Word {
+                    text,
+                    quoted: false,
+                    span: value_span,
+                };
+                Some((word, self.span(start)))
+            }
+            _ => {
+                self.syntax(
+                    value_span,
+                    "expected `priority=NUMBER`",
+                    "expected a number",
+                );
+                None
+            }
+        }
+    }
+
+    fn profile(
+        &mut self,
+        start: usize,
+        keyword: ProfileKeyword,
+        prefix: Prefix,
+        depth: usize,
+    ) -> Option<Item> {
+        if !prefix.is_empty() {
+            let span = self.span(start);
+            self.syntax(span, "a profile cannot have a rule prefix", "prefix here");
+        }
+        self.lexer.skip_blanks();
+        let name = self.expect_word("a profile name")?;
+        self.profile_after_name(start, keyword, name, depth)
+    }
+
+    fn profile_after_name(
+        &mut self,
+        start: usize,
+        keyword: ProfileKeyword,
+        name: Word,
+        depth: usize,
+    ) -> Option<Item> {
+        let mut profile = Profile {
+            span: name.span,
+            keyword,
+            name,
+            attachment: None,
+            xattrs: Vec::new(),
+            identities: Vec::new(),
+            flags: Vec::new(),
+            items: Vec::new(),
+        };
+        // The header parts come in this order: attachment, xattrs,
+        // identities, flags; `stage` is the last part read.
+        let mut stage = 0;
+        loop {
+            let (token, span) = self.lexer.token(WordMode::Rule);
+            let part = match &token {
+                Token::OpenBrace => break,
+                Token::Word(text) if text == "xattrs" => 2,
+                Token::Word(text) if text == "+" => 3,
+                Token::Word(text) if text == "flags" => 4,
+                Token::OpenParen => 4,
+                Token::Word(_) | Token::Quoted(_) => 1,
+                _ => 0,
+            };
+            if part < stage || (part == stage && part != 3) {
+                self.lexer.set_pos(span.start as usize);
+                let here = self.here();
+                self.syntax(
+                    here,
+                    "expected `{` after the profile header",
+                    "expected `{`",
+                );
+                self.recover();
+                return None;
+            }
+            stage = part;
+            match token {
+                Token::Word(text) if text == "flags" || text == "xattrs" => {
+                    self.header_list(&mut profile, &text, span)?;
+                }
+                Token::Word(text) if text == "+" => {
+                    self.lexer.skip_blanks();
+                    if !self.lexer.eat_keyword("identities") {
+                        return self.unexpected(span, "`identities=(...)` after `+`");
+                    }
+                    self.header_list(&mut profile, "identities", span)?;
+                }
+                Token::OpenParen => profile.flags = self.nonempty_values(span, "flags")?,
+                Token::Word(text) | Token::Quoted(text) => {
+                    let quoted = self.lexer.text_at(span).starts_with('"');
+                    profile.attachment = Some(Word { text, quoted, span });
+                }
+                _ => {}
+            }
+        }
+        let open = self.span(self.lexer.pos() - 1);
+        profile.items = self.block(depth, open);
+        profile.span = self.span(start);
+        Some(Item::Profile(profile))
+    }
+
+    fn header_list(&mut self, profile: &mut Profile, key: &str, span: Span) -> Option<()> {
+        let (token, _) = self.lexer.token(WordMode::Rule);
+        let (paren, paren_span) = self.lexer.token(WordMode::Rule);
+        if token != Token::Assign("=".into()) || paren != Token::OpenParen {
+            self.syntax(
+                paren_span,
+                format!("expected `{key}=(...)`"),
+                "expected `=(`",
+            );
+            self.recover();
+            return None;
+        }
+        if key == "flags" {
+            profile.flags = self.nonempty_values(span, "flags")?;
+        } else if key == "identities" {
+            profile.identities = self.nonempty_values(span, "identities")?;
+        } else {
+            profile.xattrs = self.condition_group(span)?;
+        }
+        Some(())
+    }
+
+    /// A `( ... )` list of values that must not be empty.
+    fn nonempty_values(&mut self, span: Span, what: &str) -> Option<Vec<Word>> {
+        let values = self.flag_values()?;
+        if values.is_empty() {
+            let span = self.span(span.start as usize);
+            self.syntax(span, format!("empty `{what}` list"), "nothing in the list");
+        }
+        Some(values)
+    }
+
+    /// Values of `flags=(...)` up to the `)`, separated by blanks or `,`.
+    fn flag_values(&mut self) -> Option<Vec<Word>> {
+        let mut values = Vec::new();
+        loop {
+            let (token, span) = self.lexer.token(WordMode::List);
+            match token {
+                Token::CloseParen => return Some(values),
+                Token::Comma => {}
+                Token::Word(mut text) => {
+                    // `kill.signal=bus`: the key and value form one flag.
+                    let mut end = span.end;
+                    if self.lexer.eat("=") {
+                        let (value, value_span) = self.lexer.token(WordMode::List);
+                        if let Token::Word(value) | Token::Quoted(value) = value {
+                            text = format!("{text}={value}");
+                            end = value_span.end;
+                        }
+                    }
+                    let span = Span { end, ..span };
+                    values.push(Word {
+                        text,
+                        quoted: false,
+                        span,
+                    });
+                }
+                Token::Quoted(text) => values.push(Word {
+                    text,
+                    quoted: true,
+                    span,
+                }),
+                _ => {
+                    self.syntax(span, "expected a flag or `)`", "unexpected here");
+                    self.recover();
+                    return None;
+                }
+            }
+        }
+    }
+
+    // ---- rules -------------------------------------------------------------
+
+    fn rule(&mut self, start: usize, prefix: Prefix, depth: usize) -> Option<Item> {
+        let keyword = self.keyword_here();
+        let kind = match keyword {
+            Some("all") => {
+                self.lexer.eat_keyword("all");
+                self.expect_comma()?;
+                Some(RuleKind::All)
+            }
+            Some("profile") | Some("hat") => {
+                let keyword = if keyword == Some("hat") {
+                    ProfileKeyword::Hat
+                } else {
+                    ProfileKeyword::Profile
+                };
+                self.lexer.eat_keyword(keyword_text(keyword));
+                return self.profile(start, keyword, prefix, depth);
+            }
+            Some(word) if RULE_KEYWORDS.contains(&word) => {
+                self.lexer.eat_keyword(word);
+                self.keyword_rule(word)
+            }
+            _ => return self.file_rule_or_profile(start, prefix, false, depth),
+        }?;
+        Some(Item::Rule(Rule {
+            span: self.span(start),
+            prefix,
+            kind,
+        }))
+    }
+
+    fn keyword_rule(&mut self, keyword: &str) -> Option<RuleKind> {
+        match keyword {
+            "capability" => self.capability(),
+            "change_profile" => self.change_profile(),
+            "link" => self.link(),
+            "set" => self.rlimit(),
+            "file" => self.file_keyword_rule(),
+            _ => {
+                let body = self.keyed_body(keyword)?;
+                Some(keyed_kind(keyword, body))
+            }
+        }
+    }
+
+    fn file_keyword_rule(&mut self) -> Option<RuleKind> {
+        self.lexer.skip_trivia();
+        if self.lexer.eat(",") {
+            return Some(RuleKind::FileAll);
+        }
+        let start = self.lexer.pos();
+        match self.file_rule_or_profile(start, Prefix::default(), true, MAX_DEPTH)? {
+            Item::Rule(rule) => Some(rule.kind),
+            _ => None,
+        }
+    }
+
+    fn capability(&mut self) -> Option<RuleKind> {
+        let mut names = Vec::new();
+        loop {
+            let (token, span) = self.lexer.token(WordMode::Rule);
+            match token {
+                Token::Comma => return Some(RuleKind::Capability(names)),
+                Token::Word(text) => names.push(Word {
+                    text,
+                    quoted: false,
+                    span,
+                }),
+                _ => return self.unexpected(span, "a capability name or `,`"),
+            }
+        }
+    }
+
+    fn bad_path<T>(&mut self, word: Word) -> Option<T> {
+        let message = format!("`{}` cannot start a rule or path", word.text);
+        let diagnostic = syntax_error(word.span, message, "not a path")
+            .with_help("begin paths with `/`, `@{VARIABLE}`, `:` or `&`");
+        self.error(diagnostic);
+        self.recover();
+        None
+    }
+
+    fn unexpected<T>(&mut self, span: Span, expected: &str) -> Option<T> {
+        let previous_end = self.lexer.last_end().min(span.start as usize);
+        self.lexer.set_pos(span.start as usize);
+        let here = self.here();
+        let found = describe(self.lexer.rest());
+        let message = format!("expected {expected}, found {found}");
+        let gap = self
+            .lexer
+            .text_at(Span::new(self.file, previous_end, here.start as usize));
+        if gap.contains('\n') {
+            // Most likely the rule lacks its end: point there, and resume
+            // at the next line, which may well be a good rule.
+            let end = Span::new(self.file, previous_end, previous_end);
+            let label = format!("expected {expected} here");
+            self.error(syntax_error(end, message, &label).with_secondary(here, "found this"));
+            self.lexer.set_pos(previous_end);
+        } else {
+            self.syntax(here, message, "unexpected here");
+        }
+        self.recover();
+        None
+    }
+
+    fn safety(&mut self) -> Option<ExecSafety> {
+        self.lexer.skip_trivia();
+        match self.keyword_here() {
+            Some("safe") => {
+                self.lexer.eat_keyword("safe");
+                Some(ExecSafety::Safe)
+            }
+            Some("unsafe") => {
+                self.lexer.eat_keyword("unsafe");
+                Some(ExecSafety::Unsafe)
+            }
+            _ => None,
+        }
+    }
+
+    fn change_profile(&mut self) -> Option<RuleKind> {
+        let safety = self.safety();
+        let mut exec = None;
+        let mut target = None;
+        loop {
+            let (token, span) = self.lexer.token(WordMode::Rule);
+            match token {
+                Token::Comma => break,
+                Token::Word(text) | Token::Quoted(text) if exec.is_none() && target.is_none() => {
+                    exec = Some(word_from(text, span, self.lexer.rest()))
+                }
+                Token::Arrow if target.is_none() => {
+                    target = Some(self.expect_word("a profile name after `->`")?);
+                }
+                _ => return self.unexpected(span, "`->` or `,`"),
+            }
+        }
+        Some(RuleKind::ChangeProfile {
+            safety,
+            exec,
+            target,
+        })
+    }
+
+    fn link(&mut self) -> Option<RuleKind> {
+        self.lexer.skip_trivia();
+        let subset = self.eat_subset();
+        let path = self.expect_word("the link path")?;
+        let (token, span) = self.lexer.token(WordMode::Rule);
+        if token != Token::Arrow {
+            return self.unexpected(span, "`->` in a link rule");
+        }
+        let target = self.expect_word("the link target")?;
+        self.expect_comma()?;
+        Some(RuleKind::Link(LinkRuleNode {
+            subset,
+            path,
+            target,
+        }))
+    }
+
+    fn eat_subset(&mut self) -> bool {
+        self.lexer.skip_trivia();
+        if self.keyword_here() == Some("subset") {
+            return self.lexer.eat_keyword("subset");
+        }
+        self.lexer.eat("<=")
+    }
+
+    fn rlimit(&mut self) -> Option<RuleKind> {
+        self.lexer.skip_trivia();
+        if !self.lexer.eat_keyword("rlimit") {
+            let span = self.here();
+            return self.unexpected(span, "`rlimit` after `set`");
+        }
+        let name = self.expect_word("an rlimit name")?;
+        let (token, span) = self.lexer.token(WordMode::Rule);
+        if token != Token::LessEqual {
+            return self.unexpected(span, "`<=` in an rlimit rule");
+        }
+        let value = self.expect_word("an rlimit value")?;
+        let (token, span) = self.lexer.token(WordMode::Rule);
+        let unit = match token {
+            Token::Comma => None,
+            Token::Word(text) => {
+                self.expect_comma()?;
+                Some(Word {
+                    text,
+                    quoted: false,
+                    span,
+                })
+            }
+            _ => return self.unexpected(span, "a unit or `,`"),
+        };
+        // `rlimit as <= 10MB` lexes the number and unit as one word.
+        let (value, unit) = split_unit(value, unit);
+        Some(RuleKind::Rlimit { name, value, unit })
+    }
+
+    /// A file rule in either order, or a profile named by a path.
+    fn file_rule_or_profile(
+        &mut self,
+        start: usize,
+        prefix: Prefix,
+        keyword: bool,
+        depth: usize,
+    ) -> Option<Item> {
+        let safety = self.safety();
+        let first = self.expect_word("a rule")?;
+        if (!is_mode_word(&first.text) || first.quoted) && !is_rule_path(&first) {
+            return self.bad_path(first);
+        }
+        if let Some(after) = char_after_leading_variable(&first) {
+            let message = format!("unexpected `{after}` right after a variable");
+            self.syntax(first.span, message, "not a path");
+            self.recover();
+            return None;
+        }
+        if !first.quoted && is_mode_word(&first.text) && !first.text.starts_with('/') {
+            let subset = self.eat_subset();
+            let path = self.expect_word("a path after the permissions")?;
+            if !is_rule_path(&path) {
+                return self.bad_path(path);
+            }
+            return self.file_rule_end(start, prefix, keyword, safety, path, first, true, subset);
+        }
+        let mark = self.lexer.pos();
+        let (token, span) = self.lexer.token(WordMode::Rule);
+        match token {
+            Token::Word(text) if is_mode_word(&text) => {
+                let perms = Word {
+                    text,
+                    quoted: false,
+                    span,
+                };
+                self.file_rule_end(start, prefix, keyword, safety, first, perms, false, false)
+            }
+            Token::OpenBrace | Token::OpenParen | Token::Word(_) | Token::Quoted(_)
+                if !keyword && safety.is_none() =>
+            {
+                self.lexer.set_pos(mark);
+                let keyword = ProfileKeyword::None;
+                if !prefix.is_empty() {
+                    let span = self.span(start);
+                    self.syntax(span, "a profile cannot have a rule prefix", "prefix here");
+                }
+                self.profile_after_name(start, keyword, first, depth)
+            }
+            Token::Comma => {
+                let message = format!("missing permissions for `{}`", first.text);
+                self.syntax(span, message, "expected permissions before `,`");
+                None
+            }
+            _ => self.unexpected(span, "file permissions"),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)] // the parts of one rule, read in order
+    fn file_rule_end(
+        &mut self,
+        start: usize,
+        prefix: Prefix,
+        keyword: bool,
+        safety: Option<ExecSafety>,
+        path: Word,
+        perms: Word,
+        perms_first: bool,
+        subset: bool,
+    ) -> Option<Item> {
+        let (token, span) = self.lexer.token(WordMode::Rule);
+        let target = match token {
+            Token::Arrow => {
+                let target = self.expect_word("an exec or link target after `->`")?;
+                self.expect_comma()?;
+                Some(target)
+            }
+            Token::Comma => None,
+            _ => return self.unexpected(span, "`,` at the end of the rule"),
+        };
+        let node = FileRuleNode {
+            keyword,
+            safety,
+            path,
+            perms,
+            perms_first,
+            subset,
+            target,
+        };
+        Some(Item::Rule(Rule {
+            span: self.span(start),
+            prefix,
+            kind: RuleKind::File(node),
+        }))
+    }
+
+    // ---- keyed rules ---------------------------------------------------------
+
+    /// `KEYWORD [perms|(perms)] [key=value ...] [words] [-> ...] ,`.
+    fn keyed_body(&mut self, keyword: &str) -> Option<KeyedBody> {
+        let mut body = KeyedBody::default();
+        loop {
+            let (token, span) = self.lexer.token(WordMode::Rule);
+            match token {
+                Token::Comma => return Some(body),
+                Token::OpenParen if body.perms.is_empty() && body.conditions.is_empty() => {
+                    body.perms = self.list_values()?;
+                    body.perms_list = true;
+                }
+                Token::Word(text) if self.next_is_assign() => {
+                    self.condition_into(&mut body, text, span)?;
+                }
+                Token::Word(text)
+                    if body.perms.is_empty()
+                        && body.words.is_empty()
+                        && body.conditions.is_empty()
+                        && is_perm_word(keyword, &text) =>
+                {
+                    body.perms.push(word_from(text, span, ""));
+                }
+                Token::Word(text) | Token::Quoted(text) if body.arrow.is_none() => {
+                    let quoted = self.lexer.text_at(span).starts_with('"');
+                    if !quoted && misplaced_equals(&text) {
+                        return self.unexpected(span, "a word without `=`");
+                    }
+                    body.words.push(Word { text, quoted, span });
+                }
+                Token::Arrow if body.arrow.is_none() => {
+                    body.arrow = Some(self.arrow_part(span)?);
+                }
+                _ => return self.unexpected(span, "a condition or `,`"),
+            }
+        }
+    }
+
+    fn next_is_assign(&mut self) -> bool {
+        let mark = self.lexer.pos();
+        self.lexer.skip_blanks();
+        let rest = self.lexer.rest();
+        let is_assign =
+            (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(":=");
+        let is_in = rest.starts_with("in") && {
+            let mut probe = Lexer::new(self.file, &rest[2..]);
+            probe.skip_blanks();
+            probe.rest().starts_with('(')
+        };
+        self.lexer.set_pos(mark);
+        is_assign || is_in
+    }
+
+    fn condition_into(&mut self, body: &mut KeyedBody, key: String, span: Span) -> Option<()> {
+        let key_word = Word {
+            text: key.clone(),
+            quoted: false,
+            span,
+        };
+        let is_group = (key == "peer" || key == "xattrs") && self.at_group();
+        if is_group {
+            self.lexer.skip_blanks();
+            self.lexer.eat("=");
+            self.lexer.skip_blanks();
+            self.lexer.eat("(");
+            let conditions = self.condition_group(span)?;
+            body.group = Some((key_word, conditions));
+            return Some(());
+        }
+        let condition = self.condition(key_word)?;
+        body.conditions.push(condition);
+        Some(())
+    }
+
+    fn at_group(&mut self) -> bool {
+        let mark = self.lexer.pos();
+        self.lexer.skip_blanks();
+        let ok = self.lexer.eat("=");
+        self.lexer.skip_blanks();
+        let ok = ok && self.lexer.peek_char() == Some('(');
+        self.lexer.set_pos(mark);
+        ok
+    }
+
+    /// The operator and value(s) of a condition whose key was read.
+    fn condition(&mut self, key: Word) -> Option<Condition> {
+        self.lexer.skip_blanks();
+        let op = if self.lexer.eat(":=") {
+            ":="
+        } else if self.lexer.eat("=") {
+            "="
+        } else {
+            self.lexer.eat_keyword("in");
+            "in"
+        };
+        self.lexer.skip_blanks();
+        let (values, list) = if self.lexer.eat("(") {
+            (self.list_values()?, true)
+        } else {
+            let (token, span) = self.lexer.token(WordMode::Value);
+            match token {
+                Token::Word(text) => (vec![word_from(text, span, "")], false),
+                Token::Quoted(text) => (
+                    vec![Word {
+                        text,
+                        quoted: true,
+                        span,
+                    }],
+                    false,
+                ),
+                _ => {
+                    let message = format!("expected a value for `{}`", key.text);
+                    self.syntax(span, message, "expected a value");
+                    self.recover();
+                    return None;
+                }
+            }
+        };
+        Some(Condition {
+            span: key.span.to(self.span(self.lexer.pos())),
+            key,
+            op: Some(op.to_string()),
+            values,
+            list,
+        })
+    }
+
+    /// Words up to `)`, separated by blanks or commas.
+    fn list_values(&mut self) -> Option<Vec<Word>> {
+        let mut values = Vec::new();
+        loop {
+            let (token, span) = self.lexer.token(WordMode::List);
+            match token {
+                Token::CloseParen => return Some(values),
+                Token::Comma => {}
+                Token::Word(text) => values.push(word_from(text, span, "")),
+                Token::Quoted(text) => values.push(Word {
+                    text,
+                    quoted: true,
+                    span,
+                }),
+                _ => return self.unexpected(span, "a value or `)`"),
+            }
+        }
+    }
+
+    /// `key=value ...` pairs up to `)` (after `peer=(` or `xattrs=(`).
+    fn condition_group(&mut self, _open: Span) -> Option<Vec<Condition>> {
+        let mut conditions = Vec::new();
+        loop {
+            let (token, span) = self.lexer.token(WordMode::ListKey);
+            match token {
+                Token::CloseParen => return Some(conditions),
+                Token::Comma => {}
+                Token::Word(text) => {
+                    let key = Word {
+                        text,
+                        quoted: false,
+                        span,
+                    };
+                    if self.next_is_assign() {
+                        let condition = self.list_condition(key)?;
+                        conditions.push(condition);
+                    } else {
+                        conditions.push(Condition {
+                            span,
+                            key,
+                            op: None,
+                            values: Vec::new(),
+                            list: false,
+                        });
+                    }
+                }
+                _ => return self.unexpected(span, "a condition or `)`"),
+            }
+        }
+    }
+
+    /// A condition inside a group, whose single values end at `,` or `)`.
+    fn list_condition(&mut self, key: Word) -> Option<Condition> {
+        self.lexer.skip_blanks();
+        let op = if self.lexer.eat(":=") { ":=" } else { "=" };
+        if op == "=" {
+            self.lexer.eat("=");
+        }
+        self.lexer.skip_blanks();
+        let (values, list) = if self.lexer.eat("(") {
+            (self.list_values()?, true)
+        } else {
+            let (token, span) = self.lexer.token(WordMode::List);
+            match token {
+                Token::Word(text) => (vec![word_from(text, span, "")], false),
+                Token::Quoted(text) => (
+                    vec![Word {
+                        text,
+                        quoted: true,
+                        span,
+                    }],
+                    false,
+                ),
+                _ => return self.unexpected(span, "a value"),
+            }
+        };
+        Some(Condition {
+            span: key.span.to(self.span(self.lexer.pos())),
+            key,
+            op: Some(op.to_string()),
+            values,
+            list,
+        })
+    }
+
+    fn arrow_part(&mut self, arrow: Span) -> Option<ArrowPart> {
+        let mut part = ArrowPart {
+            span: arrow,
+            conditions: Vec::new(),
+            target: None,
+        };
+        loop {
+            self.lexer.skip_trivia();
+            if self.lexer.peek_char() == Some(',') || self.lexer.peek_char() == Some('}') {
+                part.span = arrow.to(self.span(self.lexer.pos()));
+                return Some(part);
+            }
+            let (token, span) = self.lexer.token(WordMode::Rule);
+            match token {
+                Token::Word(text) if self.next_is_assign() => {
+                    let key = Word {
+                        text,
+                        quoted: false,
+                        span,
+                    };
+                    part.conditions.push(self.condition(key)?);
+                }
+                Token::Word(text) | Token::Quoted(text) if part.target.is_none() => {
+                    let quoted = self.lexer.text_at(span).starts_with('"');
+                    part.target = Some(Word { text, quoted, span });
+                }
+                _ => return self.unexpected(span, "a mount point or `,`"),
+            }
+        }
+    }
+}
+
+/// Whether a word may stand where upstream's grammar reads a rule path:
+/// a word starting with `/`, `&`, `:` (not `:=`) or a variable, a quoted
+/// string starting with one of `/@:&`, or a plain identifier.
+fn is_rule_path(word: &Word) -> bool {
+    let text = word.text.as_str();
+    if word.quoted {
+        return text.starts_with(['/', '@', ':', '&']);
+    }
+    let identifier = text.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let variable = starts_with_variable(text);
+    identifier
+        || variable
+        || text.starts_with(['/', '&'])
+        || (text.starts_with(':') && !text.starts_with(":="))
+}
+
+/// Whether `text` starts with a well-formed `@{NAME}` or `@NAME`.
+fn starts_with_variable(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix('@') else {
+        return false;
+    };
+    let (name, braced) = match rest.strip_prefix('{') {
+        Some(inner) => (inner, true),
+        None => (rest, false),
+    };
+    let length = name
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(name.len());
+    let starts_alpha = name.starts_with(|c: char| c.is_ascii_alphabetic());
+    starts_alpha && (!braced || name[length..].starts_with('}'))
+}
+
+/// A path may not continue a leading `@{VAR}` with `+`, `=` or `?` (in
+/// upstream's lexer these end the variable token); returns that character.
+fn char_after_leading_variable(word: &Word) -> Option<char> {
+    if word.quoted || !word.text.starts_with("@{") {
+        return None;
+    }
+    let close = word.text.find('}')?;
+    word.text[close + 1..]
+        .chars()
+        .next()
+        .filter(|c| matches!(c, '+' | '=' | '?'))
+}
+
+/// In the words of keyed rules upstream's lexer ends a word at `=` (even
+/// an escaped one) unless the word starts like a path or label.
+fn misplaced_equals(text: &str) -> bool {
+    let path_like = text.starts_with(['/', '@', ':', '&']);
+    !path_like && text.contains('=')
+}
+
+fn keyword_text(keyword: ProfileKeyword) -> &'static str {
+    match keyword {
+        ProfileKeyword::Hat => "hat",
+        _ => "profile",
+    }
+}
+
+fn word_from(text: String, span: Span, _rest: &str) -> Word {
+    Word {
+        text,
+        quoted: false,
+        span,
+    }
+}
+
+/// Splits `10MB` into `10` and `MB` when no separate unit was written.
+fn split_unit(value: Word, unit: Option<Word>) -> (Word, Option<Word>) {
+    if unit.is_some() || value.quoted {
+        return (value, unit);
+    }
+    let digits = value
+        .text
+        .trim_start_matches('-')
+        .find(|c: char| !c.is_ascii_digit())
+        .map(|index| index + usize::from(value.text.starts_with('-')));
+    match digits {
+        Some(index) if index > 0 => {
+            let split = value.span.start as usize + index;
+            let number = Word {
+                text: value.text[..index].to_string(),
+                quoted: false,
+                span: Span::new(value.span.file, value.span.start as usize, split),
+            };
+            let unit = Word {
+                text: value.text[index..].to_string(),
+                quoted: false,
+                span: Span::new(value.span.file, split, value.span.end as usize),
+            };
+            (number, Some(unit))
+        }
+        _ => (value, None),
+    }
+}
+
+fn keyed_kind(keyword: &str, body: KeyedBody) -> RuleKind {
+    match keyword {
+        "network" => RuleKind::Network(body),
+        "unix" => RuleKind::Unix(body),
+        "signal" => RuleKind::Signal(body),
+        "ptrace" => RuleKind::Ptrace(body),
+        "dbus" => RuleKind::Dbus(body),
+        "mount" => RuleKind::Mount(body),
+        "remount" => RuleKind::Remount(body),
+        "umount" | "unmount" => RuleKind::Umount(body),
+        "pivot_root" => RuleKind::PivotRoot(body),
+        "userns" => RuleKind::Userns(body),
+        "mqueue" => RuleKind::Mqueue(body),
+        _ => RuleKind::IoUring(body),
+    }
+}
+
+/// The access words each keyed rule kind accepts outside parentheses, as
+/// upstream's lexer modes define them.
+fn is_perm_word(keyword: &str, word: &str) -> bool {
+    const RW: [&str; 4] = ["r", "w", "rw", "wr"];
+    let socket = [
+        "listen", "accept", "connect", "getopt", "setopt", "shutdown", "create", "getattr",
+        "setattr", "bind", "send", "receive", "read", "write",
+    ];
+    let list: &[&str] = match keyword {
+        "network" | "unix" => &socket,
+        "dbus" => &["bind", "eavesdrop", "send", "receive", "read", "write"],
+        "signal" => &["send", "receive", "read", "write"],
+        "ptrace" => &["trace", "readby", "tracedby", "read", "write"],
+        "userns" => &["create"],
+        "mqueue" => &[
+            "create", "open", "delete", "getattr", "setattr", "read", "write",
+        ],
+        "io_uring" => &["override_creds", "sqpoll"],
+        _ => &[],
+    };
+    let rw_allowed = !matches!(keyword, "userns" | "io_uring" | "mount");
+    list.contains(&word) || (rw_allowed && RW.contains(&word))
+}
+
+/// `@{NAME}`, `@NAME`, `${NAME}` or `$NAME` at the cursor, with `sigil`;
+/// consumes it and returns the name.
+pub fn variable_name(lexer: &mut Lexer<'_>, sigil: char) -> Option<String> {
+    let start = lexer.pos();
+    if !lexer.eat(&sigil.to_string()) {
+        return None;
+    }
+    let braced = lexer.eat("{");
+    let Some(name) = lexer.peek_identifier() else {
+        lexer.set_pos(start);
+        return None;
+    };
+    lexer.set_pos(lexer.pos() + name.len());
+    if braced && !lexer.eat("}") {
+        lexer.set_pos(start);
+        return None;
+    }
+    Some(name.to_string())
+}
+
+/// A short description of the text at an error, for messages.
+fn describe(rest: &str) -> String {
+    match rest.chars().next() {
+        None => "end of file".to_string(),
+        Some('\n') => "end of line".to_string(),
+        Some(c) if c.is_control() => format!("character {:#04x}", c as u32),
+        Some(_) => {
+            let token: String = rest
+                .chars()
+                .take_while(|c| !c.is_whitespace())
+                .take(30)
+                .collect();
+            format!("`{token}`")
+        }
+    }
+}

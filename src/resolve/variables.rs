@@ -1,0 +1,320 @@
+//! The symbol table of set variables (`@{NAME}`) and boolean variables
+//! (`$NAME`), and the expansion of variables inside patterns.
+//!
+//! As in `apparmor_parser`, a set variable's values form a sorted set; a
+//! pattern referencing a variable with several values gets them as an
+//! alternation `{a,b}` in sorted order, and one value is inserted as is.
+//! When the text before the reference ends in `/` (and is not only
+//! slashes), leading slashes of the values are dropped; when the text after
+//! it starts with `/`, trailing slashes are dropped. Expansion is bounded:
+//! a variable referencing itself is an error, and an expanded set larger
+//! than [`MAX_VALUES`] is refused.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::source::Span;
+
+/// The largest set a variable may expand to.
+pub const MAX_VALUES: usize = 10_000;
+
+/// A set variable: its raw values (which may reference other variables).
+#[derive(Clone, Debug)]
+pub struct SetVariable {
+    pub values: Vec<String>,
+    pub span: Span,
+}
+
+/// Why a variable or pattern could not be expanded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpandError {
+    Undefined(String),
+    Recursive(String),
+    TooLarge(String),
+    /// `@{` without a matching `}` or with a bad name.
+    BadReference(String),
+}
+
+impl ExpandError {
+    pub fn message(&self) -> String {
+        match self {
+            ExpandError::Undefined(name) => format!("variable `@{{{name}}}` is not defined"),
+            ExpandError::Recursive(name) => {
+                format!("variable `@{{{name}}}` references itself")
+            }
+            ExpandError::TooLarge(name) => {
+                format!("variable `@{{{name}}}` expands to more than {MAX_VALUES} values")
+            }
+            ExpandError::BadReference(text) => format!("invalid variable reference `{text}`"),
+        }
+    }
+}
+
+/// Set and boolean variables of one run.
+#[derive(Clone, Debug, Default)]
+pub struct SymbolTable {
+    pub sets: BTreeMap<String, SetVariable>,
+    pub booleans: BTreeMap<String, bool>,
+}
+
+/// A reference `@{NAME}` found in a text: the byte range and the name.
+struct Reference<'a> {
+    start: usize,
+    end: usize,
+    name: &'a str,
+}
+
+/// The first unescaped `@{...}` in `text`.
+fn find_reference(text: &str) -> Option<Result<Reference<'_>, ExpandError>> {
+    let bytes = text.as_bytes();
+    let mut index = 0;
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\\' => index += 2,
+            b'@' if bytes.get(index + 1) == Some(&b'{') => {
+                let Some(close) = text[index..].find('}') else {
+                    return Some(Err(ExpandError::BadReference(text[index..].to_string())));
+                };
+                let name = &text[index + 2..index + close];
+                return Some(Ok(Reference {
+                    start: index,
+                    end: index + close + 1,
+                    name,
+                }));
+            }
+            _ => index += 1,
+        }
+    }
+    None
+}
+
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+impl SymbolTable {
+    /// The fully expanded values of a set variable.
+    pub fn expand_set(&self, name: &str) -> Result<BTreeSet<String>, ExpandError> {
+        let mut active = Vec::new();
+        self.expand_set_inner(name, &mut active)
+    }
+
+    fn expand_set_inner(
+        &self,
+        name: &str,
+        active: &mut Vec<String>,
+    ) -> Result<BTreeSet<String>, ExpandError> {
+        let variable = self
+            .sets
+            .get(name)
+            .ok_or_else(|| ExpandError::Undefined(name.to_string()))?;
+        if active.iter().any(|n| n == name) {
+            return Err(ExpandError::Recursive(name.to_string()));
+        }
+        active.push(name.to_string());
+        let mut out = BTreeSet::new();
+        for value in &variable.values {
+            for expanded in self.expand_value(value, active)? {
+                out.insert(expanded);
+                if out.len() > MAX_VALUES {
+                    return Err(ExpandError::TooLarge(name.to_string()));
+                }
+            }
+        }
+        active.pop();
+        Ok(out)
+    }
+
+    /// Expands one raw value into every combination of its references,
+    /// left to right, keeping at most [`MAX_VALUES`] combinations.
+    fn expand_value(
+        &self,
+        value: &str,
+        active: &mut Vec<String>,
+    ) -> Result<Vec<String>, ExpandError> {
+        let mut results = vec![String::new()];
+        let mut rest = value;
+        while let Some(found) = find_reference(rest) {
+            let reference = found?;
+            let literal = &rest[..reference.start];
+            if !valid_name(reference.name) {
+                // `@{a,b}` is an alternation containing `@`, not a variable.
+                let text = &rest[..reference.end];
+                results.iter_mut().for_each(|r| r.push_str(text));
+                rest = &rest[reference.end..];
+                continue;
+            }
+            let values = self.expand_set_inner(reference.name, active)?;
+            let mut next = Vec::new();
+            for base in &results {
+                for inserted in &values {
+                    next.push(format!("{base}{literal}{inserted}"));
+                    if next.len() > MAX_VALUES {
+                        return Err(ExpandError::TooLarge(reference.name.to_string()));
+                    }
+                }
+            }
+            results = next;
+            rest = &rest[reference.end..];
+        }
+        results.iter_mut().for_each(|r| r.push_str(rest));
+        Ok(results)
+    }
+
+    /// Replaces every `@{NAME}` in a pattern by its value or an
+    /// alternation of its values, with upstream's slash handling.
+    ///
+    /// Upstream expands the first reference, then the rest of the text
+    /// with the inserted values in front; so the text "before" a later
+    /// reference is the previous insertion plus the literal text between.
+    /// Each reference is visited once, so the cost is linear in the output.
+    pub fn expand_pattern(&self, text: &str) -> Result<String, ExpandError> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        let mut literal_start = 0;
+        let mut previous: Option<String> = None;
+        let mut rounds = 0;
+        while let Some(found) = find_reference(&rest[literal_start..]) {
+            let reference = found?;
+            let (start, end) = (
+                literal_start + reference.start,
+                literal_start + reference.end,
+            );
+            if !valid_name(reference.name) {
+                literal_start = end;
+                continue;
+            }
+            rounds += 1;
+            if rounds > MAX_VALUES {
+                return Err(ExpandError::TooLarge(reference.name.to_string()));
+            }
+            let literal = &rest[..start];
+            let suffix = &rest[end..];
+            let trim_leading = before_ends_in_path(previous.as_deref(), literal);
+            let inserted = self.insertion(reference.name, trim_leading, suffix.starts_with('/'))?;
+            out.push_str(literal);
+            out.push_str(&inserted);
+            previous = Some(inserted);
+            rest = suffix;
+            literal_start = 0;
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// The text inserted for `@{name}`: one value, or `{a,b}` of several.
+    fn insertion(
+        &self,
+        name: &str,
+        trim_leading: bool,
+        trim_trailing: bool,
+    ) -> Result<String, ExpandError> {
+        let values = self.expand_set(name)?;
+        let trimmed: Vec<&str> = values
+            .iter()
+            .map(|value| {
+                let value = if trim_leading {
+                    value.trim_start_matches('/')
+                } else {
+                    value
+                };
+                if trim_trailing {
+                    value.trim_end_matches('/')
+                } else {
+                    value
+                }
+            })
+            .collect();
+        Ok(match trimmed.as_slice() {
+            [one] => one.to_string(),
+            _ => format!("{{{}}}", trimmed.join(",")),
+        })
+    }
+}
+
+/// Whether the text before a reference (an earlier insertion, then
+/// `literal`) ends in `/` and is not only slashes, which makes upstream drop
+/// the leading slashes of the inserted values.
+fn before_ends_in_path(previous: Option<&str>, literal: &str) -> bool {
+    let previous = previous.unwrap_or("");
+    let ends_in_slash = if literal.is_empty() {
+        previous.ends_with('/')
+    } else {
+        literal.ends_with('/')
+    };
+    let not_only_slashes = previous.contains(|c| c != '/') || literal.contains(|c| c != '/');
+    ends_in_slash && not_only_slashes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+
+    fn table(vars: &[(&str, &[&str])]) -> SymbolTable {
+        let mut table = SymbolTable::default();
+        for (name, values) in vars {
+            let values = values.iter().map(|v| v.to_string()).collect();
+            let span = Span::new(FileId(0), 0, 0);
+            table
+                .sets
+                .insert(name.to_string(), SetVariable { values, span });
+        }
+        table
+    }
+
+    #[test]
+    fn patterns_expand_as_upstream() {
+        let table = table(&[
+            ("HOME", &["/home/*/", "/root/"]),
+            ("ONE", &["/one/"]),
+            ("NESTED", &["@{ONE}x", "b"]),
+            ("E", &[""]),
+        ]);
+        let cases = [
+            ("@{HOME}/.x r", "{/home/*,/root}/.x r"),
+            ("/a/@{ONE}/b", "/a/one/b"),
+            ("@{NESTED}", "{/one/x,b}"),
+            ("/a@{E}b", "/ab"),
+            ("/no/vars", "/no/vars"),
+            ("/@{a,b}", "/@{a,b}"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(table.expand_pattern(text).unwrap(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn hostile_expansions_are_bounded() {
+        let twenty = "@{A}".repeat(20);
+        let symbols = table(&[
+            ("A", &["a", "b"]),
+            ("ONE", &["x"]),
+            ("W", &[twenty.as_str()]),
+        ]);
+        let many = "@{ONE}".repeat(20_000);
+        assert!(matches!(
+            symbols.expand_pattern(&many),
+            Err(ExpandError::TooLarge(_))
+        ));
+        assert!(matches!(
+            symbols.expand_set("W"),
+            Err(ExpandError::TooLarge(_))
+        ));
+        let hundred = "@{ONE}".repeat(100);
+        assert_eq!(symbols.expand_pattern(&hundred).unwrap(), "x".repeat(100));
+    }
+
+    #[test]
+    fn expansion_errors() {
+        let table = table(&[("SELF", &["@{SELF}/a"])]);
+        let cases = [
+            ("@{NOPE}", ExpandError::Undefined("NOPE".into())),
+            ("@{SELF}", ExpandError::Recursive("SELF".into())),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(table.expand_pattern(text), Err(expected), "{text}");
+        }
+    }
+}
