@@ -54,10 +54,18 @@ fn region_text(region: &Region) -> String {
     )
 }
 
+/// Base rules, new rules, permissions, within, and the regions expected.
+type RegionCase<'a> = (
+    &'a [&'a str],
+    &'a [&'a str],
+    &'a str,
+    Option<&'a str>,
+    &'a [&'a str],
+);
+
 #[test]
 fn regions_are_the_paths_that_differ() {
-    // Each case: base rules, new rules, permissions, within, regions.
-    let cases: &[(&[&str], &[&str], &str, Option<&str>, &[&str])] = &[
+    let cases: &[RegionCase] = &[
         (
             &["/a/** w"],
             &["/a/** w", "/b/** w"],
