@@ -134,7 +134,7 @@ fn rules_written_differently_are_equivalent() {
             &["/a/b r", "/a/[^b]** rw", "/a/b?** rw", "/a/b/{,**} rw"],
         ),
         (&["allow /x r"], &["/x r"]),
-        (&["/x wa"], &["/x w"]),
+        (&["/x w"], &["/x a", "/x w"]),
     ];
     for (base, new) in cases {
         let result = diff(base, new, "rwalkmx", None);
