@@ -278,24 +278,379 @@ fn drop_redundant(
 }
 
 /// The first candidate pattern for `path` (most general first) that
-/// matches no path `outside` the set; `None` only when even the literal
-/// path cannot be written as a pattern.
+/// matches no path `outside` the set, with the bytes of its name widened
+/// to classes as far as the set allows (see [`widen`]); `None` only when
+/// even the literal path cannot be written as a pattern.
 fn generalize(
     path: &[u8],
     outside: &Dfa<bool>,
     limits: &Limits,
 ) -> Result<Option<(String, Dfa<bool>)>, CompileError> {
-    for candidate in candidates(path) {
-        let dfa = match pattern_set(&candidate, limits) {
-            Ok(dfa) => dfa,
-            Err(PatternSetError::Compile(error)) => return Err(error),
-            Err(PatternSetError::Pattern(_)) => continue,
+    for candidate in candidate_parts(path) {
+        let Some(dfa) = inside(&candidate.text(), outside, limits)? else {
+            continue;
         };
-        if *dfa.classify(path) && is_empty(&intersection(&dfa, outside, limits)?) {
-            return Ok(Some((candidate, dfa)));
+        if !*dfa.classify(path) {
+            continue;
         }
+        let widened = widen(candidate.clone(), outside, limits)?;
+        return Ok(Some(match widened {
+            Some(found) => found,
+            None => (candidate.text(), dfa),
+        }));
     }
     Ok(None)
+}
+
+/// The automaton of `pattern` when it is valid and matches no path
+/// `outside` the set.
+fn inside(
+    pattern: &str,
+    outside: &Dfa<bool>,
+    limits: &Limits,
+) -> Result<Option<Dfa<bool>>, CompileError> {
+    let dfa = match pattern_set(pattern, limits) {
+        Ok(dfa) => dfa,
+        Err(PatternSetError::Compile(error)) => return Err(error),
+        Err(PatternSetError::Pattern(_)) => return Ok(None),
+    };
+    let inside = is_empty(&intersection(&dfa, outside, limits)?);
+    Ok(inside.then_some(dfa))
+}
+
+/// Names longer than this keep their literal bytes: widening costs one
+/// walk of the automaton per byte class and position.
+const MAX_WIDENED_BYTES: usize = 8;
+/// A directory name at most this long widens with the name below it.
+const MAX_WIDENED_DIRECTORY: usize = 2;
+
+/// Widens each byte of the candidate's name, left to right, to every byte
+/// class (of the automaton of `outside`) it can take with the other bytes
+/// fixed, so that `ngr*` becomes `n[^h/][^m/]*` when the set holds all of
+/// those names. Trials run on the automaton of `outside` directly (see
+/// [`Simulation`]); the widened pattern is then compiled and checked like
+/// every other. `None` when nothing widens or the check fails.
+fn widen(
+    mut candidate: Candidate,
+    outside: &Dfa<bool>,
+    limits: &Limits,
+) -> Result<Option<(String, Dfa<bool>)>, CompileError> {
+    let Some(head) = candidate.head_bytes.clone() else {
+        return Ok(None);
+    };
+    if candidate.atoms.is_empty() || candidate.atoms.len() > MAX_WIDENED_BYTES {
+        return Ok(None);
+    }
+    let simulation = Simulation::new(outside);
+    let mut widened_any = false;
+    for position in 0..candidate.atoms.len() {
+        if candidate.atoms[position] == ByteSet::single(b'/') {
+            continue;
+        }
+        let mut widened = candidate.atoms[position];
+        for class in &simulation.name_classes {
+            if class.iter().all(|byte| widened.contains(byte)) {
+                continue;
+            }
+            let mut trial = candidate.atoms.clone();
+            trial[position] = *class;
+            if simulation.inside(&head, &trial, candidate.star, candidate.tail) {
+                widened = set_of(widened.iter().chain(class.iter()));
+                widened_any = true;
+            }
+        }
+        candidate.atoms[position] = shortest_with_or_without_dot(widened);
+    }
+    if !widened_any {
+        return Ok(None);
+    }
+    let text = candidate.text();
+    Ok(inside(&text, outside, limits)?.map(|dfa| (text, dfa)))
+}
+
+/// Runs a name candidate on the automaton of the paths outside the set,
+/// reading `*` as any run of bytes but `/` and `{,**}` as anything: a
+/// superset of what the pattern matches, so that "no path outside" here
+/// implies it for the pattern.
+struct Simulation<'d> {
+    outside: &'d Dfa<bool>,
+    /// For each state, whether a string from it reaches an accepting one.
+    live: Vec<bool>,
+    /// The byte classes of the automaton, without `/` and NUL.
+    name_classes: Vec<ByteSet>,
+    /// The bytes of each class, with the class index.
+    class_bytes: Vec<(usize, Vec<u8>)>,
+}
+
+impl<'d> Simulation<'d> {
+    fn new(outside: &'d Dfa<bool>) -> Simulation<'d> {
+        let class_bytes: Vec<(usize, Vec<u8>)> = outside
+            .classes()
+            .members()
+            .into_iter()
+            .enumerate()
+            .collect();
+        let name_classes = class_bytes
+            .iter()
+            .map(|(_, bytes)| set_of(bytes.iter().copied().filter(|&b| b != b'/' && b != 0)))
+            .filter(|class| !class.is_empty())
+            .collect();
+        Simulation {
+            outside,
+            live: live_states(outside),
+            name_classes,
+            class_bytes,
+        }
+    }
+
+    fn inside(&self, head: &[u8], atoms: &[ByteSet], star: bool, tail: &str) -> bool {
+        let mut states = vec![self.outside.run(head)];
+        for atom in atoms {
+            states = self.step_set(&states, |byte| atom.contains(byte));
+        }
+        if star {
+            states = self.name_closure(states);
+        }
+        let accepting = |states: &[u32]| states.iter().any(|&s| *self.outside.label(s));
+        match tail {
+            "" => !accepting(&states),
+            "/" => !accepting(&self.step_slash(&states)),
+            _ => !self
+                .step_slash(&states)
+                .iter()
+                .any(|&s| self.live[s as usize]),
+        }
+    }
+
+    /// The states reached from `states` by one byte satisfying `wanted`.
+    fn step_set(&self, states: &[u32], wanted: impl Fn(u8) -> bool) -> Vec<u32> {
+        let mut next = Vec::new();
+        for &state in states {
+            for (class, bytes) in &self.class_bytes {
+                if bytes.iter().any(|&b| wanted(b)) {
+                    next.push(self.outside.next_by_class(state, *class));
+                }
+            }
+        }
+        next.sort_unstable();
+        next.dedup();
+        next
+    }
+
+    fn step_slash(&self, states: &[u32]) -> Vec<u32> {
+        states.iter().map(|&s| self.outside.next(s, b'/')).collect()
+    }
+
+    /// Every state reached from `states` by bytes other than `/` and NUL.
+    fn name_closure(&self, mut states: Vec<u32>) -> Vec<u32> {
+        let mut seen = vec![false; self.outside.state_count()];
+        for &state in &states {
+            seen[state as usize] = true;
+        }
+        let mut index = 0;
+        while index < states.len() {
+            let name_byte = |byte: u8| byte != b'/' && byte != 0;
+            for next in self.step_set(&states[index..=index], name_byte) {
+                if !seen[next as usize] {
+                    seen[next as usize] = true;
+                    states.push(next);
+                }
+            }
+            index += 1;
+        }
+        states
+    }
+}
+
+/// For each state, whether some string leads from it to an accepting
+/// state.
+fn live_states(dfa: &Dfa<bool>) -> Vec<bool> {
+    let mut reverse: Vec<Vec<u32>> = vec![Vec::new(); dfa.state_count()];
+    for state in 0..dfa.state_count() as u32 {
+        for class in 0..dfa.classes().count() {
+            reverse[dfa.next_by_class(state, class) as usize].push(state);
+        }
+    }
+    let mut live: Vec<bool> = (0..dfa.state_count() as u32)
+        .map(|s| *dfa.label(s))
+        .collect();
+    let mut stack: Vec<u32> = (0..dfa.state_count() as u32)
+        .filter(|&s| live[s as usize])
+        .collect();
+    while let Some(state) = stack.pop() {
+        for &before in &reverse[state as usize] {
+            if !live[before as usize] {
+                live[before as usize] = true;
+                stack.push(before);
+            }
+        }
+    }
+    live
+}
+
+/// `atom`, or `atom` without `.` when that reads shorter. A name that is
+/// `.` is no path, so `.` often widens a class only on paths that do not
+/// exist; dropping it keeps `[.n]` from being shown for `n`.
+fn shortest_with_or_without_dot(atom: ByteSet) -> ByteSet {
+    let without = set_of(atom.iter().filter(|&byte| byte != b'.'));
+    let shorter = atom_text(without).len() < atom_text(atom).len();
+    if shorter && !without.is_empty() {
+        without
+    } else {
+        atom
+    }
+}
+
+fn set_of(bytes: impl IntoIterator<Item = u8>) -> ByteSet {
+    let mut set = ByteSet::empty();
+    for byte in bytes {
+        set.insert(byte);
+    }
+    set
+}
+
+/// A candidate pattern in parts, so that the bytes of its name can be
+/// widened: `head`, then one byte of each set in `atoms`, then `*` when
+/// `star`, then `tail`.
+#[derive(Clone, Debug)]
+struct Candidate {
+    /// Pattern text: the directory of the name, or a whole pattern.
+    head: String,
+    /// The directory's bytes, for a name candidate.
+    head_bytes: Option<Vec<u8>>,
+    atoms: Vec<ByteSet>,
+    star: bool,
+    /// `""`, `/` or `/{,**}`.
+    tail: &'static str,
+}
+
+impl Candidate {
+    fn whole(text: String) -> Candidate {
+        Candidate {
+            head: text,
+            head_bytes: None,
+            atoms: Vec::new(),
+            star: false,
+            tail: "",
+        }
+    }
+
+    fn text(&self) -> String {
+        let mut text = self.head.clone();
+        for atom in &self.atoms {
+            text.push_str(&atom_text(*atom));
+        }
+        if self.star {
+            text.push('*');
+        }
+        text.push_str(self.tail);
+        text
+    }
+}
+
+/// One byte of a pattern out of `set` (which never holds `/` or NUL):
+/// the byte itself, `?` for every byte a name may hold, else a class,
+/// negated when that is shorter (and then excluding `/`).
+fn atom_text(set: ByteSet) -> String {
+    let name_bytes = set_of((1..=255u8).filter(|&b| b != b'/'));
+    if set.len() == 1 {
+        let byte = set.iter().next().expect("one byte");
+        return escape(&[byte]);
+    }
+    if set == name_bytes {
+        return "?".to_string();
+    }
+    let excluded = set_of(name_bytes.iter().filter(|&b| !set.contains(b)));
+    if excluded.len() < set.len() {
+        format!("[^{}/]", class_body(excluded))
+    } else {
+        format!("[{}]", class_body(set))
+    }
+}
+
+/// The inside of a `[...]` class holding `set`: runs of three or more
+/// bytes as ranges, `]`, `\`, `^`, `-` and `[` escaped, bytes outside
+/// printable ASCII as `\xNN`.
+fn class_body(set: ByteSet) -> String {
+    let bytes: Vec<u8> = set.iter().collect();
+    let mut out = String::new();
+    let mut index = 0;
+    while index < bytes.len() {
+        let mut end = index;
+        while end + 1 < bytes.len() && bytes[end + 1] == bytes[end] + 1 {
+            end += 1;
+        }
+        if end - index >= 2 {
+            out.push_str(&format!(
+                "{}-{}",
+                class_byte(bytes[index]),
+                class_byte(bytes[end])
+            ));
+        } else {
+            for &byte in &bytes[index..=end] {
+                out.push_str(&class_byte(byte));
+            }
+        }
+        index = end + 1;
+    }
+    out
+}
+
+fn class_byte(byte: u8) -> String {
+    match byte {
+        b']' | b'\\' | b'^' | b'-' | b'[' => format!("\\{}", byte as char),
+        b'!'..=b'~' => (byte as char).to_string(),
+        _ => format!("\\x{byte:02x}"),
+    }
+}
+
+/// The candidates of [`candidates`], in parts.
+fn candidate_parts(path: &[u8]) -> Vec<Candidate> {
+    let (name_part, tail) = match path.strip_suffix(b"/") {
+        Some(stripped) if !stripped.is_empty() => (stripped, "/"),
+        _ => (path, ""),
+    };
+    let Some(last_slash) = name_part.iter().rposition(|&b| b == b'/') else {
+        return vec![Candidate::whole(escape(path))];
+    };
+    let (parent, name) = name_part.split_at(last_slash + 1);
+    let mut out = Vec::new();
+    let ends = parent.iter().enumerate().filter(|(_, b)| **b == b'/');
+    for (index, _) in ends.skip(1) {
+        let ancestor = escape(&parent[..=index]);
+        out.push(Candidate::whole(format!("{ancestor}{{,**}}")));
+        out.push(Candidate::whole(format!("{ancestor}**")));
+    }
+    // A short directory name joins the name's bytes, so that it widens
+    // with them (`a/m*` to `[^n/]/m*`).
+    let (head_bytes, lead) = match parent[..parent.len() - 1].iter().rposition(|&b| b == b'/') {
+        Some(start) if parent.len() - start - 2 <= MAX_WIDENED_DIRECTORY => {
+            parent.split_at(start + 1)
+        }
+        _ => (parent, &b""[..]),
+    };
+    let head = escape(head_bytes);
+    let name_forms = |tail: &'static str| -> Vec<Candidate> {
+        let prefixes = (0..=name.len()).map(|end| (&name[..end], true));
+        let forms = prefixes.chain([(name, false)]);
+        let each = forms.map(|(bytes, star)| Candidate {
+            head: head.clone(),
+            head_bytes: Some(head_bytes.to_vec()),
+            atoms: lead
+                .iter()
+                .chain(bytes)
+                .map(|&b| ByteSet::single(b))
+                .collect(),
+            star,
+            tail,
+        });
+        each.collect()
+    };
+    if tail == "/" {
+        out.extend(name_forms("/{,**}"));
+    }
+    out.extend(name_forms(tail));
+    out
 }
 
 /// Patterns matching `path`, most general first: for each ancestor
@@ -306,29 +661,7 @@ fn generalize(
 /// `/{,**}` (the directory and all below it) come first, and every
 /// pattern keeps the trailing `/`.
 pub fn candidates(path: &[u8]) -> Vec<String> {
-    let (name_part, tail) = match path.strip_suffix(b"/") {
-        Some(stripped) if !stripped.is_empty() => (stripped, "/"),
-        _ => (path, ""),
-    };
-    let Some(last_slash) = name_part.iter().rposition(|&b| b == b'/') else {
-        return vec![escape(path)];
-    };
-    let (parent, name) = name_part.split_at(last_slash + 1);
-    let mut out = Vec::new();
-    let ends = parent.iter().enumerate().filter(|(_, b)| **b == b'/');
-    for (index, _) in ends.skip(1) {
-        let ancestor = escape(&parent[..=index]);
-        out.push(format!("{ancestor}{{,**}}"));
-        out.push(format!("{ancestor}**"));
-    }
-    let parent = escape(parent);
-    let prefixes = (0..=name.len()).map(|end| format!("{}*", escape(&name[..end])));
-    let names: Vec<String> = prefixes.chain([escape(name)]).collect();
-    if tail == "/" {
-        out.extend(names.iter().map(|name| format!("{parent}{name}/{{,**}}")));
-    }
-    out.extend(names.iter().map(|name| format!("{parent}{name}{tail}")));
-    out
+    candidate_parts(path).iter().map(Candidate::text).collect()
 }
 
 /// `bytes` as a pattern matching exactly them: pattern syntax is escaped
@@ -437,6 +770,10 @@ mod tests {
             ("/t/n*", &["/t/n*"], true),
             ("/t/{ns_last_pid,nx}", &["/t/nx", "/t/ns_last_pid"], true),
             ("/t/*", &["/t/*"], true),
+            // Bytes widen to classes.
+            ("/t/[^s/]s*", &["/t/[^s/]s*"], true),
+            ("/t/n[^h/][^m/]*", &["/t/n[^h/][^m/]*"], true),
+            ("/t/{a,b,c}/x", &["/t/[a-c]/x"], true),
         ];
         for (pattern, summary, complete) in cases {
             let region = set(pattern);
