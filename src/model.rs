@@ -29,6 +29,8 @@ pub struct Profile {
     /// Flags as written in `flags=(...)`, in order.
     pub flags: Vec<String>,
     pub is_hat: bool,
+    /// File and link rules in profile order, each followed by the copies
+    /// that `alias` rules make of it.
     pub file_rules: Vec<FileRule>,
     pub other_rules: Vec<OtherRule>,
     pub children: Vec<Profile>,

@@ -15,7 +15,9 @@ use aaprove::resolve::{Input, ResolveOptions, load};
 /// The shared data folder: `AAPROVE_SHARED`, else `../shared` or
 /// `../../shared` from the crate root.
 fn shared_dir() -> Option<PathBuf> {
-    if let Ok(dir) = std::env::var("AAPROVE_SHARED") {
+    if let Ok(dir) = std::env::var("AAPROVE_SHARED")
+        && !dir.is_empty()
+    {
         return Some(PathBuf::from(dir));
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -308,8 +308,12 @@ impl<'a> Lexer<'a> {
                 break;
             }
             if c == ',' && !in_list {
+                // A path or value continues over `,x`, even `,#`; a mode
+                // word such as `r` in `r,#comment` ends at the comma.
+                let label =
+                    mode == WordMode::Value || self.text[start..].starts_with(['/', '@', ':', '&']);
                 let next = bytes.get(self.pos + 1).map(|&b| b as char);
-                if next.is_some_and(|n| !ends_word(n) && n != '#') {
+                if next.is_some_and(|n| !ends_word(n) && (n != '#' || label)) {
                     self.pos += 1;
                     continue;
                 }
@@ -415,7 +419,7 @@ mod tests {
 
     #[test]
     fn rule_words_keep_commas_inside_alternations() {
-        let cases: [(&str, Vec<Token>); 5] = [
+        let cases: [(&str, Vec<Token>); 6] = [
             (
                 "/a/{b,c} r,",
                 vec![word("/a/{b,c}"), word("r"), Token::Comma],
@@ -430,6 +434,10 @@ mod tests {
                 vec![word("/a\\ b"), Token::Arrow, Token::Quoted("q #".into())],
             ),
             ("/a#b", vec![word("/a#b")]),
+            (
+                "/a{,#b} r,#c",
+                vec![word("/a{,#b}"), word("r"), Token::Comma],
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(tokens(text, WordMode::Rule), expected, "{text}");

@@ -1136,7 +1136,8 @@ impl<'a> Parser<'a> {
     ) -> Option<Item> {
         let safety = self.safety();
         let first = self.expect_word("a rule")?;
-        if (!is_mode_word(&first.text) || first.quoted) && !is_rule_path(&first) {
+        let is_perms = is_mode_word(&first.text) && !first.quoted;
+        if !is_perms && !is_rule_path(&first) {
             return self.bad_path(first);
         }
         if let Some(after) = char_after_leading_variable(&first) {

@@ -186,6 +186,7 @@ pub(crate) fn lower_profile(
     for scoped in &collected.rules {
         lower_rule(resolver, scoped, &mut profile);
     }
+    apply_aliases(&resolver.aliases, &mut profile.file_rules);
     check_exec_conflicts(resolver, &profile);
     check_change_profile_conflicts(resolver, &profile);
     restore_variables(resolver, saved);
@@ -324,7 +325,7 @@ fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Spa
             if !path.starts_with('/') {
                 let message = format!("`{key}` must be a path beginning with `/`, not `{path}`");
                 resolver.error(
-                    codes::PROFILE,
+                    codes::FLAG,
                     "bad-flag",
                     flag.span,
                     chain,
@@ -346,6 +347,54 @@ fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Spa
         );
     }
     validate::check_flags(resolver, &header.flags, chain);
+}
+
+/// Applies `alias FROM -> TO,` as upstream: in the order of `FROM`, every
+/// file rule whose pattern (or link target) starts with `FROM` gets a copy
+/// with that prefix replaced by `TO`, placed after it; copies are not
+/// aliased again.
+///
+/// FIXME: upstream also gives a profile whose attachment starts with
+/// `FROM` an alternative attachment; the model has one attachment, so
+/// attachment matching ignores aliases.
+fn apply_aliases(aliases: &[(String, String)], rules: &mut Vec<model::FileRule>) {
+    let mut sorted: Vec<&(String, String)> = aliases.iter().collect();
+    sorted.sort();
+    let mut copied = vec![false; rules.len()];
+    for (from, to) in sorted {
+        let mut index = 0;
+        while index < rules.len() {
+            if copied[index] {
+                index += 1;
+                continue;
+            }
+            if let Some(copy) = aliased(&rules[index], from, to) {
+                rules.insert(index + 1, copy);
+                copied.insert(index + 1, true);
+                index += 1;
+            }
+            index += 1;
+        }
+    }
+}
+
+/// The copy of `rule` with the prefix `from` replaced by `to`, if the rule's
+/// pattern or link target starts with `from`.
+fn aliased(rule: &model::FileRule, from: &str, to: &str) -> Option<model::FileRule> {
+    let replace = |text: &str| text.strip_prefix(from).map(|rest| format!("{to}{rest}"));
+    let pattern = replace(&rule.pattern);
+    let link = rule.link.as_ref().and_then(|link| replace(&link.pattern));
+    if pattern.is_none() && link.is_none() {
+        return None;
+    }
+    let mut copy = rule.clone();
+    if let Some(pattern) = pattern {
+        copy.pattern = pattern;
+    }
+    if let (Some(target), Some(link)) = (link, copy.link.as_mut()) {
+        link.pattern = target;
+    }
+    Some(copy)
 }
 
 /// A name `:ns:name` must name a profile after its namespace.
@@ -374,11 +423,14 @@ pub(crate) fn check_duplicates(resolver: &mut Resolver<'_>, profiles: &[model::P
     for profile in profiles {
         if let Some(first) = seen.get(profile.name.as_str()) {
             let message = format!("profile `{}` is defined twice", profile.name);
-            let diagnostic =
-                crate::diagnostic::Diagnostic::error(codes::PROFILE, "duplicate-profile", message)
-                    .with_primary(profile.origin.span, "defined again here")
-                    .with_secondary(first.origin.span, "first defined here")
-                    .with_include_chain(profile.origin.include_chain.clone());
+            let diagnostic = crate::diagnostic::Diagnostic::error(
+                codes::DUPLICATE_PROFILE,
+                "duplicate-profile",
+                message,
+            )
+            .with_primary(profile.origin.span, "defined again here")
+            .with_secondary(first.origin.span, "first defined here")
+            .with_include_chain(profile.origin.include_chain.clone());
             resolver.report(diagnostic);
         } else {
             seen.insert(&profile.name, profile);
@@ -582,7 +634,7 @@ fn lower_file_rule(
         Ok(decoded) => decoded,
         Err(message) => {
             resolver.error(
-                codes::FILE_RULE,
+                codes::PERMISSIONS,
                 "bad-permissions",
                 node.perms.span,
                 &chain,
@@ -788,6 +840,29 @@ mod tests {
                 "{word}"
             );
         }
+    }
+
+    #[test]
+    fn aliases_copy_matching_rules() {
+        let rule = |pattern: &str| model::FileRule {
+            origin: model::Origin {
+                span: Span::new(crate::source::FileId(0), 0, 0),
+                include_chain: Vec::new(),
+            },
+            qualifiers: model::Qualifiers::default(),
+            pattern: pattern.to_string(),
+            perms: FilePerms::READ,
+            exec: None,
+            link: None,
+        };
+        let mut rules = vec![rule("/usr/a"), rule("/etc/b"), rule("/usr/c")];
+        let aliases = vec![
+            ("/usr/".to_string(), "/opt/".to_string()),
+            ("/opt/".to_string(), "/srv/".to_string()),
+        ];
+        apply_aliases(&aliases, &mut rules);
+        let patterns: Vec<&str> = rules.iter().map(|r| r.pattern.as_str()).collect();
+        assert_eq!(patterns, ["/usr/a", "/opt/a", "/etc/b", "/usr/c", "/opt/c"]);
     }
 
     #[test]

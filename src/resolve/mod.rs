@@ -14,12 +14,14 @@
 //! [`Resolved`] with errors are still returned, as far as they could be
 //! built, so later layers may report more.
 
+mod evaluate;
 mod include;
 mod lower;
 pub mod names;
 pub mod pattern;
 mod validate;
 pub mod variables;
+mod walk;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -29,7 +31,7 @@ use crate::diagnostic::Diagnostic;
 use crate::model;
 use crate::parse::ast::{self, Item};
 use crate::source::{FileId, SourceFile, SourceMap, Span};
-use variables::{SetVariable, SymbolTable};
+use variables::SymbolTable;
 
 pub use include::{IGNORED_SUFFIXES, SYSTEM_DIR, is_ignored_entry};
 
@@ -54,22 +56,66 @@ fn nesting_span(item: &Item) -> Option<Span> {
 /// The largest file read, in bytes.
 pub const MAX_FILE_SIZE: u64 = 256 * 1024 * 1024;
 
-/// The stable codes of resolution and semantic errors.
+/// The stable codes of resolution and semantic errors, each with the one
+/// kebab-case name it is reported under (see [`codes::NAMES`]).
 pub mod codes {
+    /// A file could not be read.
     pub const IO: &str = "E010";
+    /// An included file was not found.
     pub const INCLUDE_MISSING: &str = "E011";
+    /// Includes nested too deeply.
     pub const INCLUDE_TOO_DEEP: &str = "E012";
+    /// A file includes itself (a warning: upstream skips it).
     pub const INCLUDE_CYCLE: &str = "E013";
+    /// An undefined, redefined or self-referencing variable.
     pub const VARIABLE: &str = "E020";
+    /// A condition of `if` that cannot be evaluated.
     pub const CONDITIONAL: &str = "E021";
+    /// A statement in a place the grammar does not allow it.
     pub const MISPLACED: &str = "E030";
-    pub const ABI: &str = "E033";
+    /// A bad profile name, attachment, identity or xattrs.
     pub const PROFILE: &str = "E031";
+    /// A bad rule prefix (priority, owner, conflicting block prefix).
     pub const PREFIX: &str = "E032";
+    /// An `abi` file that cannot be found.
+    pub const ABI: &str = "E033";
+    /// An unknown or conflicting profile flag.
+    pub const FLAG: &str = "E034";
+    /// Two profiles with one name at one level.
+    pub const DUPLICATE_PROFILE: &str = "E035";
+    /// A rule apparmor_parser drops (a warning).
+    pub const IGNORED_RULE: &str = "E036";
+    /// A file rule that upstream rejects.
     pub const FILE_RULE: &str = "E040";
-    pub const PATTERN: &str = "E042";
+    /// Exec modes that conflict on one path.
     pub const EXEC_CONFLICT: &str = "E041";
+    /// A malformed pattern.
+    pub const PATTERN: &str = "E042";
+    /// Bad permission letters.
+    pub const PERMISSIONS: &str = "E043";
+    /// A non-file rule that upstream rejects.
     pub const RULE: &str = "E050";
+
+    /// Every code of this module with its name.
+    pub const NAMES: [(&str, &str); 17] = [
+        (IO, "io-error"),
+        (INCLUDE_MISSING, "include-not-found"),
+        (INCLUDE_TOO_DEEP, "include-too-deep"),
+        (INCLUDE_CYCLE, "include-cycle"),
+        (VARIABLE, "bad-variable"),
+        (CONDITIONAL, "bad-condition"),
+        (MISPLACED, "misplaced-statement"),
+        (PROFILE, "bad-profile"),
+        (PREFIX, "bad-prefix"),
+        (ABI, "bad-abi"),
+        (FLAG, "bad-flag"),
+        (DUPLICATE_PROFILE, "duplicate-profile"),
+        (IGNORED_RULE, "ignored-rule"),
+        (FILE_RULE, "bad-file-rule"),
+        (EXEC_CONFLICT, "conflicting-exec"),
+        (PATTERN, "bad-pattern"),
+        (PERMISSIONS, "bad-permissions"),
+    ];
 }
 
 /// Where includes are searched.
@@ -214,6 +260,10 @@ pub(crate) struct Resolver<'o> {
     /// Set by `decode` for the file about to be added: where its first
     /// invalid UTF-8 byte was.
     bad_utf8_at: Option<usize>,
+    /// A top-level profile has been read, which ends the preamble.
+    profile_seen: bool,
+    /// `alias FROM -> TO,` rules in the order read.
+    pub aliases: Vec<(String, String)>,
 }
 
 const EMBEDDED_TUNABLES: &str = include_str!("tunables.apparmor");
@@ -251,6 +301,8 @@ impl<'o> Resolver<'o> {
             embedded: None,
             used_embedded: false,
             bad_utf8_at: None,
+            profile_seen: false,
+            aliases: Vec::new(),
         }
     }
 
@@ -290,6 +342,10 @@ impl<'o> Resolver<'o> {
     /// Reads a file as text. Invalid UTF-8 is replaced and reported.
     fn read_text(&mut self, path: &Path, at: Option<Span>, chain: &[Span]) -> Option<String> {
         let result = std::fs::metadata(path).and_then(|meta| {
+            if !meta.is_file() {
+                // Devices and pipes could be read forever.
+                return Err(std::io::Error::other("not a regular file"));
+            }
             if meta.len() > MAX_FILE_SIZE {
                 let message = format!(
                     "file is {} bytes, more than the limit of {MAX_FILE_SIZE}",
@@ -379,642 +435,6 @@ impl<'o> Resolver<'o> {
         self.embedded = Some((file, tree.clone()));
         tree
     }
-
-    // ---- walking items -----------------------------------------------------
-
-    fn walk(
-        &mut self,
-        items: &[Item],
-        scope: &Scope<'_>,
-        cache: &mut HashSet<PathBuf>,
-        mut target: Target<'_>,
-    ) {
-        for item in items {
-            self.walk_item(item, scope, cache, target.reborrow());
-        }
-    }
-
-    fn walk_item(
-        &mut self,
-        item: &Item,
-        scope: &Scope<'_>,
-        cache: &mut HashSet<PathBuf>,
-        target: Target<'_>,
-    ) {
-        if scope.depth >= MAX_NESTING
-            && let Some(span) = nesting_span(item)
-        {
-            let message = format!("includes and blocks nested deeper than {MAX_NESTING} levels");
-            let chain = &scope.chain;
-            self.error(
-                codes::INCLUDE_TOO_DEEP,
-                "nesting-too-deep",
-                span,
-                chain,
-                message,
-                "too deep",
-            );
-            return;
-        }
-        let in_profile = matches!(target, Target::Profile(_));
-        match item {
-            Item::Abi(abi) => self.abi(abi, &scope.chain),
-            Item::Include(include) => self.include(include, scope, cache, target),
-            Item::Variable(assignment) if !in_profile => self.assign_set(assignment, &scope.chain),
-            Item::Boolean(assignment) if !in_profile => {
-                self.assign_boolean(assignment, &scope.chain)
-            }
-            // FIXME: aliases are accepted but not applied; upstream rewrites
-            // rule paths under `from` to `to`, so the model of a profile
-            // using `alias` lacks those rewritten rules.
-            Item::Alias(_) if !in_profile => {}
-            Item::Profile(profile) => self.walk_profile(profile, scope, target),
-            Item::Rule(rule) => match target {
-                Target::Profile(collected) => self.add_rule(rule, scope, collected),
-                Target::Preamble(_) => {
-                    self.misplaced(rule.span, &scope.chain, "a rule outside of a profile")
-                }
-            },
-            Item::PrefixBlock(block) => match target {
-                Target::Profile(_) => self.walk_block(block, scope, cache, target),
-                Target::Preamble(_) => self.misplaced(
-                    block.span,
-                    &scope.chain,
-                    "a rule block outside of a profile",
-                ),
-            },
-            Item::Conditional(conditional) => match target {
-                Target::Profile(_) => self.walk_conditional(conditional, scope, cache, target),
-                Target::Preamble(_) => self.misplaced(
-                    conditional.span,
-                    &scope.chain,
-                    "a conditional outside of a profile",
-                ),
-            },
-            Item::Variable(v) => self.misplaced(
-                v.span,
-                &scope.chain,
-                "a variable assignment inside a profile",
-            ),
-            Item::Boolean(v) => self.misplaced(
-                v.span,
-                &scope.chain,
-                "a variable assignment inside a profile",
-            ),
-            Item::Alias(a) => self.misplaced(a.span, &scope.chain, "an alias inside a profile"),
-        }
-    }
-
-    /// `abi <name>,` must name a readable features file (or the special
-    /// `<kernel>` and `<default>`), found as an include would be.
-    fn abi(&mut self, abi: &ast::Abi, chain: &[Span]) {
-        let name = abi.path.text.as_str();
-        let problem = if name.is_empty() {
-            Some("`abi` needs a file name".to_string())
-        } else if abi.magic && (name == "kernel" || name == "default") {
-            None
-        } else {
-            let base = self.options.base_dir.as_deref();
-            match include::locate(name, abi.magic, &self.search_dirs, base) {
-                include::Located::Found(path) if path.is_file() => None,
-                _ => Some(format!("cannot find the features abi file `{name}`")),
-            }
-        };
-        if let Some(message) = problem {
-            self.error(codes::ABI, "bad-abi", abi.span, chain, message, "abi here");
-        }
-    }
-
-    fn misplaced(&mut self, span: Span, chain: &[Span], what: &str) {
-        let message = format!("{what} is not allowed here");
-        self.error(
-            codes::MISPLACED,
-            "misplaced-statement",
-            span,
-            chain,
-            message,
-            "not allowed here",
-        );
-    }
-
-    fn include(
-        &mut self,
-        include: &ast::Include,
-        scope: &Scope<'_>,
-        cache: &mut HashSet<PathBuf>,
-        target: Target<'_>,
-    ) {
-        let name = include.path.text.clone();
-        if scope.chain.len() >= MAX_INCLUDE_DEPTH {
-            let message = format!("includes nested deeper than {MAX_INCLUDE_DEPTH} levels");
-            self.error(
-                codes::INCLUDE_TOO_DEEP,
-                "include-too-deep",
-                include.span,
-                &scope.chain,
-                message,
-                "too deep",
-            );
-            return;
-        }
-        let located = include::locate(
-            &name,
-            include.magic,
-            &self.search_dirs,
-            self.options.base_dir.as_deref(),
-        );
-        let mut chain = scope.chain.clone();
-        chain.push(include.span);
-        let inner = Scope {
-            chain,
-            block: scope.block,
-            depth: scope.depth + 1,
-        };
-        match located {
-            include::Located::Found(path) if path.is_dir() => {
-                self.include_dir(&path, include, &inner, cache, target)
-            }
-            include::Located::Found(path) => {
-                self.include_file(&path, include, &inner, cache, target)
-            }
-            include::Located::Missing(_) if include.if_exists => {
-                log::debug!("optional include `{name}` not found");
-            }
-            include::Located::Missing(_)
-                if include.magic && EMBEDDED_TUNABLE_NAMES.contains(&name.as_str()) =>
-            {
-                log::info!("`{name}` not found; using the embedded default tunables");
-                let tree = self.embedded_tunables();
-                self.walk(&tree.items, &inner, cache, target);
-            }
-            include::Located::Missing(tried) => self.missing_include(include, &scope.chain, &tried),
-        }
-    }
-
-    fn missing_include(&mut self, include: &ast::Include, chain: &[Span], tried: &[PathBuf]) {
-        let name = &include.path.text;
-        let message = format!("cannot find included file `{name}`");
-        let searched: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
-        let diagnostic = Diagnostic::error(codes::INCLUDE_MISSING, "include-not-found", message)
-            .with_primary(include.span, "included here")
-            .with_note(format!("looked for: {}", searched.join(", ")))
-            .with_help("write `include if exists` for an optional file, or pass `-I DIR`")
-            .with_include_chain(chain.to_vec());
-        self.report(diagnostic);
-    }
-
-    fn include_file(
-        &mut self,
-        path: &Path,
-        include: &ast::Include,
-        scope: &Scope<'_>,
-        cache: &mut HashSet<PathBuf>,
-        target: Target<'_>,
-    ) {
-        if !cache.insert(path.to_path_buf()) {
-            // Upstream's include cache: a file already read in this block
-            // is skipped, which also ends include cycles.
-            if self.is_on_chain(path, &scope.chain) {
-                let message = format!("`{}` includes itself", include.path.text);
-                let diagnostic =
-                    Diagnostic::warning(codes::INCLUDE_CYCLE, "include-cycle", message)
-                        .with_primary(include.span, "skipped: already being included")
-                        .with_include_chain(scope.chain[..scope.chain.len() - 1].to_vec());
-                self.report(diagnostic);
-            }
-            log::debug!("skipping repeated include of {}", path.display());
-            return;
-        }
-        let Some(tree) = self.parsed_file(path, include.span, &scope.chain) else {
-            return;
-        };
-        self.walk(&tree.items, scope, cache, target);
-    }
-
-    /// True when `path` is the file of one of the include lines on `chain`
-    /// (so including it again would be a cycle).
-    fn is_on_chain(&self, path: &Path, chain: &[Span]) -> bool {
-        chain
-            .iter()
-            .any(|span| self.sources.get(span.file).path.as_deref() == Some(path))
-    }
-
-    fn include_dir(
-        &mut self,
-        dir: &Path,
-        include: &ast::Include,
-        scope: &Scope<'_>,
-        cache: &mut HashSet<PathBuf>,
-        mut target: Target<'_>,
-    ) {
-        let entries = match include::directory_entries(dir) {
-            Ok(entries) => entries,
-            Err(error) => {
-                let message = format!("cannot read directory `{}`: {error}", dir.display());
-                self.error(
-                    codes::IO,
-                    "io-error",
-                    include.span,
-                    &scope.chain,
-                    message,
-                    "included here",
-                );
-                return;
-            }
-        };
-        for entry in entries {
-            self.include_file(&entry, include, scope, cache, target.reborrow());
-        }
-    }
-
-    fn walk_profile(&mut self, profile: &ast::Profile, scope: &Scope<'_>, target: Target<'_>) {
-        let header = ast::Profile {
-            items: Vec::new(),
-            ..profile.clone()
-        };
-        let mut collected = Collected {
-            header,
-            chain: scope.chain.clone(),
-            rules: Vec::new(),
-            children: Vec::new(),
-        };
-        // Each profile block starts a fresh include cache, as upstream.
-        let mut cache = HashSet::new();
-        let inner = Scope {
-            chain: scope.chain.clone(),
-            block: None,
-            depth: scope.depth + 1,
-        };
-        self.walk(
-            &profile.items,
-            &inner,
-            &mut cache,
-            Target::Profile(&mut collected),
-        );
-        match target {
-            Target::Preamble(list) => {
-                self.check_top_level_name(profile, &scope.chain);
-                list.push(collected);
-            }
-            Target::Profile(parent) => {
-                if profile.keyword == ast::ProfileKeyword::None {
-                    let message =
-                        "a child profile needs the keyword `profile` or `hat`".to_string();
-                    self.error(
-                        codes::PROFILE,
-                        "bad-profile",
-                        profile.name.span,
-                        &scope.chain,
-                        message,
-                        "no keyword",
-                    );
-                }
-                parent.children.push(collected);
-            }
-        }
-    }
-
-    fn check_top_level_name(&mut self, profile: &ast::Profile, chain: &[Span]) {
-        let name = &profile.name.text;
-        let keyword = profile.keyword != ast::ProfileKeyword::None;
-        let ok = name.starts_with('/') || name.starts_with(':') || keyword;
-        if !ok {
-            let message = format!(
-                "profile name `{name}` must begin with `/`, a namespace, or the keyword `profile`"
-            );
-            self.error(
-                codes::PROFILE,
-                "bad-profile",
-                profile.name.span,
-                chain,
-                message,
-                "bad name",
-            );
-        }
-    }
-
-    fn walk_block(
-        &mut self,
-        block: &ast::PrefixBlock,
-        scope: &Scope<'_>,
-        cache: &mut HashSet<PathBuf>,
-        target: Target<'_>,
-    ) {
-        if let Some((word, span)) = &block.prefix.priority
-            && word.text.parse::<i64>() != Ok(0)
-        {
-            let message = "priority is not allowed on rule blocks".to_string();
-            self.error(
-                codes::PREFIX,
-                "bad-prefix",
-                *span,
-                &scope.chain,
-                message,
-                "not allowed on a block",
-            );
-        }
-        let merged = match scope.block {
-            Some(outer) => {
-                merge_prefix(outer, &block.prefix).unwrap_or_else(|| block.prefix.clone())
-            }
-            None => block.prefix.clone(),
-        };
-        let inner = Scope {
-            chain: scope.chain.clone(),
-            block: Some(&merged),
-            depth: scope.depth + 1,
-        };
-        self.walk(&block.items, &inner, cache, target);
-    }
-
-    fn add_rule(&mut self, rule: &ast::Rule, scope: &Scope<'_>, collected: &mut Collected) {
-        let mut rule = rule.clone();
-        let is_file = matches!(
-            rule.kind,
-            ast::RuleKind::File(_) | ast::RuleKind::FileAll | ast::RuleKind::Link(_)
-        );
-        if scope.block.is_some() && !is_file {
-            // apparmor_parser applies a block's prefix to its file rules
-            // only and drops every other rule of the block.
-            let message = format!(
-                "{} rule inside a prefix block is ignored",
-                rule.kind.keyword()
-            );
-            let diagnostic = Diagnostic::warning(codes::MISPLACED, "ignored-rule", message)
-                .with_primary(rule.span, "dropped by apparmor_parser")
-                .with_help("move the rule out of the block and write the prefix on it")
-                .with_include_chain(scope.chain.clone());
-            self.report(diagnostic);
-            return;
-        }
-        if let Some(block) = scope.block {
-            match merge_prefix(block, &rule.prefix) {
-                Some(prefix) => rule.prefix = prefix,
-                None => {
-                    let message = "the rule's prefix conflicts with its block's prefix".to_string();
-                    self.error(
-                        codes::PREFIX,
-                        "bad-prefix",
-                        rule.span,
-                        &scope.chain,
-                        message,
-                        "conflicting prefix",
-                    );
-                }
-            }
-        }
-        collected.rules.push(ScopedRule {
-            rule,
-            chain: scope.chain.clone(),
-        });
-    }
-
-    fn walk_conditional(
-        &mut self,
-        conditional: &ast::Conditional,
-        scope: &Scope<'_>,
-        cache: &mut HashSet<PathBuf>,
-        target: Target<'_>,
-    ) {
-        let Some(value) = self.evaluate(&conditional.condition, &scope.chain) else {
-            return;
-        };
-        let inner = Scope {
-            chain: scope.chain.clone(),
-            block: scope.block,
-            depth: scope.depth + 1,
-        };
-        if value {
-            self.walk(&conditional.then_items, &inner, cache, target);
-        } else if let Some(items) = &conditional.else_items {
-            self.walk(items, &inner, cache, target);
-        }
-    }
-
-    // ---- variables -----------------------------------------------------------
-
-    fn assign_set(&mut self, assignment: &ast::VariableAssignment, chain: &[Span]) {
-        let name = assignment.name.clone();
-        let values: Vec<String> = assignment.values.iter().map(|w| w.text.clone()).collect();
-        let exists =
-            self.symbols.sets.contains_key(&name) || self.symbols.booleans.contains_key(&name);
-        match assignment.op {
-            ast::AssignOp::Append => match self.symbols.sets.get_mut(&name) {
-                Some(variable) => variable.values.extend(values),
-                None => {
-                    let message =
-                        format!("`@{{{name}}}` gets values with `+=` but was never defined");
-                    self.error(
-                        codes::VARIABLE,
-                        "bad-variable",
-                        assignment.name_span,
-                        chain,
-                        message,
-                        "not defined",
-                    );
-                }
-            },
-            ast::AssignOp::Define if exists => {
-                let message = format!("variable `@{{{name}}}` is already defined");
-                let mut diagnostic = Diagnostic::error(codes::VARIABLE, "bad-variable", message)
-                    .with_primary(assignment.name_span, "defined again here")
-                    .with_help("write `+=` to add values, or `:=` to replace them")
-                    .with_include_chain(chain.to_vec());
-                if let Some(previous) = self.symbols.sets.get(&name) {
-                    diagnostic = diagnostic.with_secondary(previous.span, "first defined here");
-                }
-                self.report(diagnostic);
-            }
-            ast::AssignOp::DefineIfUndefined if exists => {}
-            _ => {
-                self.symbols.booleans.remove(&name);
-                let variable = SetVariable {
-                    values,
-                    span: assignment.name_span,
-                };
-                self.symbols.sets.insert(name, variable);
-            }
-        }
-    }
-
-    fn assign_boolean(&mut self, assignment: &ast::BooleanAssignment, chain: &[Span]) {
-        let name = &assignment.name;
-        let exists =
-            self.symbols.booleans.contains_key(name) || self.symbols.sets.contains_key(name);
-        let problem = match assignment.op {
-            ast::AssignOp::Append => Some("`+=` is not allowed with boolean variables"),
-            ast::AssignOp::Define if exists => Some("boolean variable is already defined"),
-            _ => None,
-        };
-        if let Some(problem) = problem {
-            let message = format!("{problem}: `${name}`");
-            self.error(
-                codes::VARIABLE,
-                "bad-variable",
-                assignment.span,
-                chain,
-                message,
-                "here",
-            );
-            return;
-        }
-        let Some(value) = self.evaluate(&assignment.value, chain) else {
-            return;
-        };
-        if assignment.op == ast::AssignOp::DefineIfUndefined && exists {
-            return;
-        }
-        self.symbols.sets.remove(name);
-        self.symbols.booleans.insert(name.clone(), value);
-    }
-
-    /// Evaluates a condition; `None` after reporting an error.
-    fn evaluate(&mut self, expr: &ast::Expr, chain: &[Span]) -> Option<bool> {
-        match expr {
-            ast::Expr::Boolean(name, span) => match self.symbols.booleans.get(name) {
-                Some(value) => Some(*value),
-                None => {
-                    let message = format!("boolean variable `${name}` is not defined");
-                    self.error(
-                        codes::CONDITIONAL,
-                        "bad-condition",
-                        *span,
-                        chain,
-                        message,
-                        "not defined",
-                    );
-                    None
-                }
-            },
-            ast::Expr::Defined { name, set, .. } => Some(if *set {
-                self.symbols.sets.contains_key(name)
-            } else {
-                self.symbols.booleans.contains_key(name)
-            }),
-            ast::Expr::Literal(word) => match word.text.to_ascii_lowercase().as_str() {
-                "true" => Some(true),
-                "false" => Some(false),
-                _ => {
-                    let message = format!("`{}` is not true or false", word.text);
-                    self.error(
-                        codes::CONDITIONAL,
-                        "bad-condition",
-                        word.span,
-                        chain,
-                        message,
-                        "not a boolean",
-                    );
-                    None
-                }
-            },
-            ast::Expr::Not(inner) => self.evaluate(inner, chain).map(|v| !v),
-            ast::Expr::And(left, right) => {
-                let left = self.evaluate(left, chain)?;
-                let right = self.evaluate(right, chain)?;
-                Some(left && right)
-            }
-            ast::Expr::Or(left, right) => {
-                let left = self.evaluate(left, chain)?;
-                let right = self.evaluate(right, chain)?;
-                Some(left || right)
-            }
-            ast::Expr::Compare { left, op, right } => self.compare(left, op, right, chain),
-        }
-    }
-
-    fn compare(
-        &mut self,
-        left: &ast::Word,
-        op: &str,
-        right: &ast::Word,
-        chain: &[Span],
-    ) -> Option<bool> {
-        let left_set = self.operand(left, chain)?;
-        let right_set = self.operand(right, chain)?;
-        let numbers = |set: &std::collections::BTreeSet<String>| -> Option<i64> {
-            (set.len() == 1)
-                .then(|| set.iter().next()?.parse().ok())
-                .flatten()
-        };
-        Some(match op {
-            "==" => left_set == right_set,
-            "!=" => left_set != right_set,
-            "in" => left_set.is_subset(&right_set),
-            _ => match (numbers(&left_set), numbers(&right_set)) {
-                (Some(l), Some(r)) => compare_ordered(op, l, r),
-                (None, None) => compare_ordered(op, left_set, right_set),
-                _ => {
-                    let message = "cannot compare a number with a set".to_string();
-                    self.error(
-                        codes::CONDITIONAL,
-                        "bad-condition",
-                        left.span,
-                        chain,
-                        message,
-                        "here",
-                    );
-                    return None;
-                }
-            },
-        })
-    }
-
-    fn operand(
-        &mut self,
-        word: &ast::Word,
-        chain: &[Span],
-    ) -> Option<std::collections::BTreeSet<String>> {
-        let text = &word.text;
-        let Some(name) = text.strip_prefix("@{").and_then(|t| t.strip_suffix('}')) else {
-            return Some([text.clone()].into_iter().collect());
-        };
-        match self.symbols.expand_set(name) {
-            Ok(set) => Some(set),
-            Err(error) => {
-                self.error(
-                    codes::VARIABLE,
-                    "bad-variable",
-                    word.span,
-                    chain,
-                    error.message(),
-                    "here",
-                );
-                None
-            }
-        }
-    }
-}
-
-fn compare_ordered<T: PartialOrd>(op: &str, left: T, right: T) -> bool {
-    match op {
-        ">" => left > right,
-        ">=" => left >= right,
-        "<" => left < right,
-        _ => left <= right,
-    }
-}
-
-/// The prefix of a rule inside a block: the block's parts fill in the
-/// rule's missing ones. `None` when the two decide differently.
-fn merge_prefix(block: &ast::Prefix, rule: &ast::Prefix) -> Option<ast::Prefix> {
-    let mut merged = rule.clone();
-    match (&block.decision, &rule.decision) {
-        (Some((a, _)), Some((b, _))) if a != b => return None,
-        (Some(decision), None) => merged.decision = Some(*decision),
-        _ => {}
-    }
-    match (&block.owner, &rule.owner) {
-        (Some((a, _)), Some((b, _))) if a != b => return None,
-        (Some(owner), None) => merged.owner = Some(*owner),
-        _ => {}
-    }
-    if merged.audit.is_none() {
-        merged.audit = block.audit;
-    }
-    if merged.priority.is_none() {
-        merged.priority = block.priority.clone();
-    }
-    Some(merged)
 }
 
 #[cfg(test)]
@@ -1250,6 +670,40 @@ mod tests {
         assert_eq!(profile.other_rules[0].qualifiers.priority, 5);
         assert!(profile.children[0].is_hat);
         assert_eq!(profile.children[0].name, "hat");
+    }
+
+    #[test]
+    fn every_code_has_one_name() {
+        let mut all: Vec<(&str, &str)> = codes::NAMES.to_vec();
+        all.push((codes::RULE, "bad-rule"));
+        let parse_codes = [
+            (crate::parse::codes::SYNTAX, "syntax-error"),
+            (crate::parse::codes::TOO_DEEP, "nesting-too-deep"),
+            (crate::parse::codes::TOO_MANY_ERRORS, "too-many-errors"),
+            (crate::parse::codes::NOT_TEXT, "not-text"),
+        ];
+        all.extend(parse_codes);
+        let codes: HashSet<&str> = all.iter().map(|(code, _)| *code).collect();
+        let names: HashSet<&str> = all.iter().map(|(_, name)| *name).collect();
+        assert_eq!((codes.len(), names.len()), (all.len(), all.len()));
+
+        // Diagnostics of many broken inputs use each code with its name.
+        let inputs = [
+            "@{A}=1\n@{A}=2\n/p flags=(bogus, complain, enforce) {\n include <nope>\n              capability bogus,\n owner signal,\n /a/{b} r,\n /a wa,\n /a ix,\n /a px,\n              deny /b ix,\n audit { network, }\n if $nope { }\n @{X}/y r,\n}\n/p {\n}\n",
+            "abi <nope>,\n/q {\n /r ux,\n /r Ux,\n}\n@{Z}=1\n",
+        ];
+        for text in inputs {
+            let resolved = load_with(text, &ResolveOptions::default());
+            assert!(
+                resolved.diagnostics.len() >= 3,
+                "{:?}",
+                resolved.diagnostics
+            );
+            for diagnostic in &resolved.diagnostics {
+                let pair = (diagnostic.code, diagnostic.name);
+                assert!(all.contains(&pair), "{pair:?}: {}", diagnostic.message);
+            }
+        }
     }
 
     /// Profiles in the style of AppArmor 4.x policy, not in the corpus.

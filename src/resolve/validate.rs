@@ -965,7 +965,7 @@ pub(crate) fn check_flags(resolver: &mut Resolver<'_>, flags: &[Word], chain: &[
             if let Some(previous) = mode.filter(|previous| previous.text != text) {
                 let message = format!("profile flag `{text}` conflicts with `{}`", previous.text);
                 resolver.error(
-                    codes::PROFILE,
+                    codes::FLAG,
                     "bad-flag",
                     flag.span,
                     chain,
@@ -981,7 +981,7 @@ pub(crate) fn check_flags(resolver: &mut Resolver<'_>, flags: &[Word], chain: &[
         }
         if let Some(problem) = valued_flag_problem(text) {
             resolver.error(
-                codes::PROFILE,
+                codes::FLAG,
                 "bad-flag",
                 flag.span,
                 chain,
@@ -996,7 +996,7 @@ pub(crate) fn check_flags(resolver: &mut Resolver<'_>, flags: &[Word], chain: &[
             {
                 let message = format!("profile flag `{key}` set to conflicting values");
                 resolver.error(
-                    codes::PROFILE,
+                    codes::FLAG,
                     "bad-flag",
                     flag.span,
                     chain,
@@ -1019,7 +1019,7 @@ pub(crate) fn check_flags(resolver: &mut Resolver<'_>, flags: &[Word], chain: &[
             let span = flags[0].span;
             let message = format!("profile flag `{first}` conflicts with `{second}`");
             resolver.error(
-                codes::PROFILE,
+                codes::FLAG,
                 "bad-flag",
                 span,
                 chain,
