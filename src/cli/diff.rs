@@ -35,6 +35,10 @@ use super::{FormatArg, GlobalArgs, LoadArgs, Status, after_output, color_choice,
 const MAX_INVENTORY_BYTES: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Exit status: 0 when the profiles are equivalent, 1 when they differ, \
+2 on errors. With -q nothing is printed; only the exit status tells."
+)]
 pub struct DiffArgs {
     /// The base profile: a file, or `docker-default` for the built-in one.
     #[arg(value_name = "BASE")]
@@ -220,7 +224,7 @@ fn print_report(report: &DiffReport, global: &GlobalArgs) -> io::Result<()> {
     let stdout = io::stdout().lock();
     if global.format == FormatArg::Json {
         let mut out = stdout;
-        serde_json::to_writer_pretty(&mut out, &json_report(report))?;
+        serde_json::to_writer(&mut out, &json_report(report))?;
         writeln!(out)?;
         return out.flush();
     }

@@ -23,6 +23,10 @@ use super::diff::{LoadedProfile, load_profile, parse_perms, read_text_file};
 use super::{FormatArg, GlobalArgs, LoadArgs, Status, after_output, color_choice, print_error};
 
 #[derive(Debug, Args)]
+#[command(
+    after_help = "A directory ends in `/`; a symbolic link is an entry of its own, decided \
+by its own path (the kernel decides an open by the path the link resolves to)."
+)]
 pub struct MapArgs {
     /// The profile: a file, or `docker-default` for the built-in one.
     #[arg(value_name = "PROFILE")]
@@ -159,21 +163,22 @@ fn map(args: &MapArgs) -> Result<(String, serde_json::Value, Vec<String>), Strin
 
     let (paths, mut notes) = entries(args)?;
     let paths = paths.iter().map(String::as_str);
-    let (text, json) = match &second {
+    let (text, mut json) = match &second {
         None => tree_output(MapTree::build(paths, |p| first.decide(p))),
         Some(second) => {
             let pair = |p: &str| (first.decide(p), second.decide(p));
             tree_output(MapTree::build(paths, pair))
         }
     }?;
-    notes.push(format!(
-        "decisions for `{}` in the {} half",
-        perms.letters(),
-        match args.half {
-            HalfArg::Owner => "owner",
-            HalfArg::Other => "other",
-        }
-    ));
+    let half = match args.half {
+        HalfArg::Owner => "owner",
+        HalfArg::Other => "other",
+    };
+    json["perms"] = perms.letters().into();
+    json["half"] = half.into();
+    json["notes"] = notes.clone().into();
+    let letters = perms.letters();
+    notes.push(format!("decisions for `{letters}` in the {half} half"));
     Ok((text, json, notes))
 }
 
@@ -354,7 +359,7 @@ fn print_map(text: &str, json: &serde_json::Value, global: &GlobalArgs) -> io::R
     let stdout = io::stdout().lock();
     if global.format == FormatArg::Json {
         let mut out = stdout;
-        serde_json::to_writer_pretty(&mut out, json)?;
+        serde_json::to_writer(&mut out, json)?;
         writeln!(out)?;
         return out.flush();
     }
