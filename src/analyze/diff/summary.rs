@@ -318,6 +318,12 @@ fn inside(
     Ok(inside.then_some(dfa))
 }
 
+/// Bounds on the candidates of one path, so that a hostile inventory
+/// path (thousands of components, a huge name) costs bounded work: the
+/// outermost ancestors, and the shortest name prefixes, are tried.
+const MAX_ANCESTOR_CANDIDATES: usize = 32;
+const MAX_PREFIX_CANDIDATES: usize = 64;
+
 /// Names longer than this keep their literal bytes: widening costs one
 /// walk of the automaton per byte class and position.
 const MAX_WIDENED_BYTES: usize = 8;
@@ -616,7 +622,7 @@ fn candidate_parts(path: &[u8]) -> Vec<Candidate> {
     let (parent, name) = name_part.split_at(last_slash + 1);
     let mut out = Vec::new();
     let ends = parent.iter().enumerate().filter(|(_, b)| **b == b'/');
-    for (index, _) in ends.skip(1) {
+    for (index, _) in ends.skip(1).take(MAX_ANCESTOR_CANDIDATES) {
         let ancestor = escape(&parent[..=index]);
         out.push(Candidate::whole(format!("{ancestor}{{,**}}")));
         out.push(Candidate::whole(format!("{ancestor}**")));
@@ -631,7 +637,8 @@ fn candidate_parts(path: &[u8]) -> Vec<Candidate> {
     };
     let head = escape(head_bytes);
     let name_forms = |tail: &'static str| -> Vec<Candidate> {
-        let prefixes = (0..=name.len()).map(|end| (&name[..end], true));
+        let longest = name.len().min(MAX_PREFIX_CANDIDATES);
+        let prefixes = (0..=longest).map(|end| (&name[..end], true));
         let forms = prefixes.chain([(name, false)]);
         let each = forms.map(|(bytes, star)| Candidate {
             head: head.clone(),
@@ -755,6 +762,13 @@ mod tests {
         ];
         for (path, expected) in cases {
             assert_eq!(candidates(path.as_bytes()), *expected, "{path}");
+        }
+        // A hostile path gets a bounded number of candidates.
+        let deep = "/a".repeat(10_000);
+        let long = format!("/a/{}", "x".repeat(100_000));
+        for path in [deep, long] {
+            let count = candidates(path.as_bytes()).len();
+            assert!(count <= 2 * (MAX_ANCESTOR_CANDIDATES + MAX_PREFIX_CANDIDATES) + 4);
         }
     }
 
