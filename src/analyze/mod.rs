@@ -4,7 +4,9 @@
 //! no analysis samples paths to reach a verdict.
 
 pub mod diff;
+pub mod explain;
 pub mod map;
 pub mod other_rules;
+pub mod query;
 pub mod rule_diff;
 pub mod spec;

@@ -16,7 +16,9 @@
 
 mod check;
 mod diff;
+mod explain;
 mod map;
+mod query;
 mod rules;
 
 use std::io::{self, Write};
@@ -30,7 +32,9 @@ use crate::resolve::ResolveOptions;
 
 pub use check::CheckArgs;
 pub use diff::DiffArgs;
+pub use explain::ExplainArgs;
 pub use map::MapArgs;
+pub use query::QueryArgs;
 
 /// The outcome of a command, ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -128,6 +132,10 @@ impl LoadArgs {
 pub enum Command {
     /// Parse, resolve, validate and lint profiles; print every diagnostic.
     Check(CheckArgs),
+    /// What a profile decides for paths: permissions of both halves.
+    Query(QueryArgs),
+    /// The decision for one path, every rule matching it, and why.
+    Explain(ExplainArgs),
     /// List every lint: code, name, default severity and summary.
     Rules,
     /// Print the documentation of one lint, by code (L001) or name.
@@ -162,6 +170,8 @@ pub fn run(cli: &Cli) -> Status {
     let global = &cli.global;
     match &cli.command {
         Command::Check(args) => check::run(args, global),
+        Command::Query(args) => query::run(args, global),
+        Command::Explain(args) => explain::run(args, global),
         Command::Rules => rules::list(global),
         Command::Rule { lint } => rules::show(lint, global),
         Command::Diff(args) => diff::run(args, global),
