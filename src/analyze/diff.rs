@@ -29,21 +29,21 @@
 //! counts real paths, and seeds the summary patterns, each of which is
 //! proven inside its region (see [`summary`]).
 //!
-//! FIXME: the rules that decide a witness are computed here from the
-//! matching rules without `priority=`; once the explain engine
-//! (`analyze::explain`) is on main, witnesses use it instead.
+//! The rules shown for a witness are those the explain engine
+//! ([`super::explain`]) names as deciding each slice.
 
 pub mod summary;
 
 use std::fmt;
 
+use crate::analyze::explain::Explainer;
 use crate::analyze::map::MapAccess;
 use crate::analyze::other_rules::{OtherRulesDiff, diff_other_rules};
 use crate::analyze::rule_diff::{RuleChange, diff_file_rules};
 use crate::compile::{
     CompileError, Dfa, Half, HalfPermissions, Limits, PathPermissions, PermissionAutomaton,
 };
-use crate::model::{Decision, ExecTransition, FilePerms, FileRule, OwnerQualifier, Profile};
+use crate::model::{FilePerms, Profile};
 
 pub use summary::{Inventory, PatternSetError, WitnessPath, display_path};
 
@@ -422,21 +422,17 @@ fn describe_region(
 }
 
 /// What `side` decides for `path` in each of `slices`, and which rules
-/// decide it.
+/// decide it, as the explain engine finds them.
 pub fn verdict(side: Compiled, path: &[u8], slices: &[Slice]) -> SideVerdict {
-    let permissions = side.automaton.lookup(path);
-    let access: Vec<MapAccess> = slices.iter().map(|s| s.access(&permissions)).collect();
+    let explainer = Explainer::new(side.profile, side.automaton).without_alternatives();
+    let explanation = explainer.explain(path);
+    let permissions = &explanation.permissions;
+    let access: Vec<MapAccess> = slices.iter().map(|s| s.access(permissions)).collect();
     let exec_slice = slices.iter().find(|s| s.perm == FilePerms::EXEC);
     let exec = exec_slice.and_then(|s| exec_text(side.automaton, permissions.half(s.half)));
-    let matching = side.automaton.matching_rules(path);
     let mut rules: Vec<usize> = slices
         .iter()
-        .zip(&access)
-        .flat_map(|(&slice, &decision)| {
-            let rules = &side.profile.file_rules;
-            let deciding = matching.iter().copied();
-            deciding.filter(move |&index| decides(&rules[index], slice, decision))
-        })
+        .flat_map(|slice| explanation.deciding_rules(slice.half, slice.perm))
         .collect();
     rules.sort_unstable();
     rules.dedup();
@@ -445,45 +441,6 @@ pub fn verdict(side: Compiled, path: &[u8], slices: &[Slice]) -> SideVerdict {
         exec,
         rules,
     }
-}
-
-/// True when `rule` (which matches the path) takes part in `decision` for
-/// `slice`: an allow rule giving the letter where it is allowed, a deny
-/// rule taking it where it is denied.
-fn decides(rule: &FileRule, slice: Slice, decision: MapAccess) -> bool {
-    let deny = rule.qualifiers.decision == Decision::Deny;
-    let wanted_deny = match decision {
-        MapAccess::Allow => false,
-        MapAccess::Deny => true,
-        MapAccess::NoRule => return false,
-    };
-    let in_half = match (rule.qualifiers.owner, slice.half) {
-        (OwnerQualifier::Both, _) => true,
-        (OwnerQualifier::Owner, half) => half == Half::Owner,
-        (OwnerQualifier::Other, half) => half == Half::Other,
-    };
-    deny == wanted_deny && in_half && rule_perms(rule, deny).contains(slice.perm)
-}
-
-/// The letters a rule gives or takes on its path, as the compile layer
-/// enters it: `w` brings `a`; an inheriting exec mode brings `m`; a deny
-/// rule's `l` applies to link pairs only.
-fn rule_perms(rule: &FileRule, deny: bool) -> FilePerms {
-    let mut perms = rule.perms;
-    if perms.contains(FilePerms::WRITE) {
-        perms = perms.union(FilePerms::APPEND);
-    }
-    let inherits = rule.exec.as_ref().is_some_and(|exec| {
-        exec.transition == Some(ExecTransition::Inherit)
-            || exec.fallback == Some(ExecTransition::Inherit)
-    });
-    if !deny && perms.contains(FilePerms::EXEC) && inherits {
-        perms = perms.union(FilePerms::MMAP);
-    }
-    if deny {
-        perms = perms.minus(FilePerms::LINK);
-    }
-    perms
 }
 
 #[cfg(test)]
