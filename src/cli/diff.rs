@@ -78,7 +78,14 @@ pub fn run(args: &DiffArgs, global: &GlobalArgs) -> Status {
             if global.quiet > 0 {
                 return status;
             }
-            after_output(status, print_report(&report, global))
+            let status = after_output(status, print_report(&report, global));
+            if global.format == FormatArg::Text {
+                let verdict = verdict_text(&report.diff);
+                let mut stderr =
+                    anstream::AutoStream::new(io::stderr(), color_choice(global.color));
+                let _ = write!(stderr, "{verdict}");
+            }
+            status
         }
         Err(message) => {
             print_error(&message);
@@ -285,7 +292,8 @@ fn coloured(colour: AnsiColor) -> Style {
     Style::new().fg_color(Some(colour.into()))
 }
 
-/// The whole text report, with ANSI styles (stripped when not wanted).
+/// The whole text report, with ANSI styles (stripped when not wanted);
+/// the verdict line goes to stderr, as every command's summary does.
 pub fn render_text(report: &DiffReport) -> String {
     let mut out = String::new();
     out.push_str(&header_text(report));
@@ -295,8 +303,6 @@ pub fn render_text(report: &DiffReport) -> String {
     out.push_str(&rule_view_text(report));
     out.push('\n');
     out.push_str(&other_rules_text(report));
-    out.push('\n');
-    out.push_str(&verdict_text(&report.diff));
     out
 }
 
