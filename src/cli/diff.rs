@@ -202,6 +202,8 @@ pub(super) fn load_profile(
     })
 }
 
+// FIXME: only a top-level profile is compared, without its child profiles
+// and hats; a difference that lies only in a child is not reported.
 fn pick_profile(
     input: &str,
     mut profiles: Vec<Profile>,
