@@ -5,7 +5,7 @@
 
 mod support;
 
-use aaprove::analyze::diff::{DiffOptions, Inventory, ProfileDiff, diff_profiles};
+use aaprove::analyze::diff::{Change, DiffOptions, Inventory, ProfileDiff, diff_profiles};
 use aaprove::compile::{Limits, PathPermissions, PermissionAutomaton};
 use aaprove::model::Profile;
 use aaprove::resolve::{self, Input, ResolveOptions};
@@ -48,12 +48,14 @@ const EQUIVALENT: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Pairs that differ; the last one only on a path no `/a/**` rule
-/// reaches, `/a/` itself.
+/// Pairs that differ: in a letter, an exec mode, on `/a/` alone (which
+/// `/a/**` does not match), in the other half only, and by a deny rule.
 const DIFFERENT: &[(&str, &str, &str)] = &[
     ("", "/x r,", "/x rw,"),
     ("", "/bin/x ix,", "/bin/x Px,"),
     ("", "/a/** r,", "/a/{,**} r,"),
+    ("", "owner /x r,", "/x r,"),
+    ("", "/a/* rw,\ndeny /a/b w,", "/a/* rw,"),
 ];
 
 fn text(preamble: &str, rules: &str) -> String {
@@ -134,5 +136,41 @@ fn the_parser_agrees_on_every_pair() {
     for (preamble, base, new) in DIFFERENT {
         let (base, new) = (text(preamble, base), text(preamble, new));
         assert!(!oracle_equivalent(&base, &new), "{base}\n{new}");
+    }
+}
+
+/// Every witness of every region of the differing pairs is a path on which
+/// the parser's two policies differ as the region says.
+#[test]
+fn witnesses_of_differences_differ_in_the_parsers_policies() {
+    if !oracle::available("witnesses_of_differences_differ_in_the_parsers_policies") {
+        return;
+    }
+    for (preamble, base, new) in DIFFERENT {
+        let (base, new) = (text(preamble, base), text(preamble, new));
+        let base_policy = CompiledPolicy::compile(&base).unwrap();
+        let new_policy = CompiledPolicy::compile(&new).unwrap();
+        let result = diff(&base, &new);
+        for region in &result.regions {
+            for witness in &region.witnesses {
+                let (b, n) = (
+                    base_policy.lookup(&witness.path),
+                    new_policy.lookup(&witness.path),
+                );
+                for slice in &region.slices {
+                    let (b, n) = (b.half(slice.half), n.half(slice.half));
+                    let allows =
+                        |h: &aaprove::compile::HalfPermissions| h.allow.contains(slice.perm);
+                    let differs = match region.change {
+                        Change::Gained => allows(n) && !allows(b),
+                        Change::Lost => allows(b) && !allows(n),
+                        Change::ExecChanged => {
+                            b.exec.is_some() && n.exec.is_some() && b.exec != n.exec
+                        }
+                    };
+                    assert!(differs, "{base}{new}{:?} {slice:?}", witness.path);
+                }
+            }
+        }
     }
 }
