@@ -100,6 +100,8 @@ pub struct DiffReport {
     pub new: LoadedProfile,
     pub options: DiffOptions,
     pub diff: ProfileDiff,
+    /// How many real paths the inventory holds.
+    pub inventory_size: usize,
 }
 
 fn compare(args: &DiffArgs) -> Result<DiffReport, String> {
@@ -122,6 +124,7 @@ fn compare(args: &DiffArgs) -> Result<DiffReport, String> {
         new,
         options,
         diff,
+        inventory_size: inventory.paths().len(),
     })
 }
 
@@ -343,6 +346,19 @@ fn regions_text(report: &DiffReport) -> String {
     out
 }
 
+/// `18,888`.
+fn thousands(count: usize) -> String {
+    let digits = count.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 fn count_text(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("1 {noun}")
@@ -414,8 +430,9 @@ fn region_text(region: &Region, report: &DiffReport) -> String {
         out.push_str(&format!("      {pattern}\n"));
     }
     out.push_str(&format!(
-        "    real paths in the region: {}\n",
-        region.real_count
+        "    real paths in the region: {} of the {} in the inventory\n",
+        region.real_count,
+        thousands(report.inventory_size)
     ));
     for witness in &region.witnesses {
         out.push_str(&witness_text(witness, region, report));
@@ -642,6 +659,7 @@ fn json_report(report: &DiffReport) -> serde_json::Value {
         "perms": report.options.perms.letters(),
         "within": report.options.within,
         "equivalent": report.diff.equivalent(),
+        "inventory_size": report.inventory_size,
         "regions": regions,
         "rule_changes": json_rule_changes(report),
         "other_rules": json_other_rules(report),
@@ -782,6 +800,14 @@ mod tests {
         ];
         for (slices, expected) in cases {
             assert_eq!(slices_text(slices), *expected);
+        }
+    }
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        let cases = [(0, "0"), (999, "999"), (1000, "1,000"), (18887, "18,887")];
+        for (count, expected) in cases {
+            assert_eq!(thousands(count), expected);
         }
     }
 
