@@ -188,6 +188,7 @@ mod random_profiles {
                 file_rules: specs.into_iter().map(rule).collect(),
                 other_rules: vec![],
                 children: vec![],
+                unresolved_includes: vec![],
             };
             // Profiles with conflicting exec modes are rejected: nothing to explain.
             let Ok(automaton) = PermissionAutomaton::build(&profile, &Limits::default()) else {

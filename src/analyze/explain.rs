@@ -43,6 +43,7 @@
 //! # let profile = Profile {
 //! #     name: "p".into(), origin: origin.clone(), attachment: None, flags: vec![],
 //! #     is_hat: false, other_rules: vec![], children: vec![],
+//! #     unresolved_includes: vec![],
 //! #     file_rules: vec![rule("/proc/**", "rw", Decision::Allow),
 //! #                      rule("/proc/sys/{kernel,vm}/**", "w", Decision::Deny)],
 //! # };
@@ -1025,6 +1026,7 @@ mod tests {
             file_rules: rules.iter().map(|text| rule(text)).collect(),
             other_rules: vec![],
             children: vec![],
+            unresolved_includes: vec![],
         }
     }
 

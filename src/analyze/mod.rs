@@ -7,6 +7,8 @@ pub mod diff;
 pub mod explain;
 pub mod map;
 pub mod other_rules;
+pub mod prove;
 pub mod query;
 pub mod rule_diff;
 pub mod spec;
+pub mod witness;

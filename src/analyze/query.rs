@@ -180,6 +180,7 @@ mod tests {
             file_rules: vec![],
             other_rules: vec![],
             children,
+            unresolved_includes: vec![],
         }
     }
 

@@ -17,7 +17,9 @@
 mod check;
 mod diff;
 mod explain;
+mod load;
 mod map;
+mod prove;
 mod query;
 mod rules;
 
@@ -33,7 +35,9 @@ use crate::resolve::ResolveOptions;
 pub use check::CheckArgs;
 pub use diff::DiffArgs;
 pub use explain::ExplainArgs;
+pub use load::LoadProfileArgs;
 pub use map::MapArgs;
+pub use prove::ProveArgs;
 pub use query::QueryArgs;
 
 /// The outcome of a command, ordered from best to worst.
@@ -136,6 +140,10 @@ pub enum Command {
     Query(QueryArgs),
     /// The decision for one path, every rule matching it, and why.
     Explain(ExplainArgs),
+    /// Prove a spec about a profile over all paths (exit 0 proved, 1 not).
+    Prove(ProveArgs),
+    /// Prove a spec, then load the profile with apparmor_parser if proved.
+    Load(LoadProfileArgs),
     /// List every lint: code, name, default severity and summary.
     Rules,
     /// Print the documentation of one lint, by code (L001) or name.
@@ -172,6 +180,8 @@ pub fn run(cli: &Cli) -> Status {
         Command::Check(args) => check::run(args, global),
         Command::Query(args) => query::run(args, global),
         Command::Explain(args) => explain::run(args, global),
+        Command::Prove(args) => prove::run(args, global),
+        Command::Load(args) => load::run(args, global),
         Command::Rules => rules::list(global),
         Command::Rule { lint } => rules::show(lint, global),
         Command::Diff(args) => diff::run(args, global),
