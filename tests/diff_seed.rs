@@ -6,7 +6,8 @@
 mod cli_support;
 mod support;
 
-use aaprove::analyze::diff::{Change, DiffOptions, Inventory, ProfileDiff, diff_profiles, summary};
+use aaprove::analyze::diff::{Change, DiffOptions, Inventory, ProfileDiff, diff_profiles};
+use aaprove::analyze::witness as summary;
 use aaprove::builtin;
 use aaprove::compile::{Half, Limits, PermissionAutomaton};
 use aaprove::model::{FilePerms, Profile};

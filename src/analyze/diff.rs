@@ -40,12 +40,13 @@ use crate::analyze::explain::Explainer;
 use crate::analyze::map::MapAccess;
 use crate::analyze::other_rules::{OtherRulesDiff, diff_other_rules};
 use crate::analyze::rule_diff::{RuleChange, diff_file_rules};
+use crate::analyze::witness;
 use crate::compile::{
     CompileError, Dfa, Half, HalfPermissions, Limits, PathPermissions, PermissionAutomaton,
 };
 use crate::model::{FilePerms, Profile};
 
-pub use summary::{Inventory, PatternSetError, WitnessPath, display_path};
+pub use crate::analyze::witness::{Inventory, PatternSetError, SetSize, WitnessPath, display_path};
 
 /// Every permission letter a file rule can give: `rwalkmx`.
 pub const ALL_PERMS: FilePerms = FilePerms(0x7f);
@@ -167,6 +168,8 @@ pub struct Region {
     pub slices: Vec<Slice>,
     /// The minimal automaton of the region's paths.
     pub set: Dfa<bool>,
+    /// How many paths the region holds, counted on its automaton.
+    pub size: SetSize,
     /// How many paths of the inventory lie in the region.
     pub real_count: usize,
     /// Patterns, each proven to match only paths of the region.
@@ -273,15 +276,15 @@ pub fn diff_profiles(
 /// `within` pattern when one is given.
 pub fn scope(options: &DiffOptions) -> Result<Dfa<bool>, DiffError> {
     let limits = &options.limits;
-    let universe = summary::path_universe(limits);
+    let universe = witness::path_universe(limits);
     let Some(pattern) = &options.within else {
         return Ok(universe);
     };
-    let within = summary::pattern_set(pattern, limits).map_err(|error| DiffError::Within {
+    let within = witness::pattern_set(pattern, limits).map_err(|error| DiffError::Within {
         pattern: pattern.clone(),
         error,
     })?;
-    summary::intersection(&universe, &within, limits).map_err(DiffError::TooLarge)
+    witness::intersection(&universe, &within, limits).map_err(DiffError::TooLarge)
 }
 
 /// The regions where `base` and `new` differ on files, grouped, ordered by
@@ -297,13 +300,13 @@ pub fn file_regions(
     let mut groups: Vec<Group> = Vec::new();
     for slice in Slice::all(options.perms) {
         for (change, set) in slice_sets(base, new, slice, &scope, limits)? {
-            if !summary::is_empty(&set) {
+            if !witness::is_empty(&set) {
                 add_to_groups(&mut groups, change, slice, set, limits)?;
             }
         }
     }
     groups.sort_by_key(|group| group.change);
-    let universe = summary::path_universe(limits);
+    let universe = witness::path_universe(limits);
     let describe = |group| describe_region(group, base, new, &universe, inventory, limits);
     groups.into_iter().map(describe).collect()
 }
@@ -327,7 +330,7 @@ fn slice_sets(
     let base_allowed = base.automaton.allowed(slice.perm, slice.half);
     let new_allowed = new.automaton.allowed(slice.perm, slice.half);
     let inside =
-        |set: Dfa<bool>| summary::intersection(&set, scope, limits).map_err(DiffError::TooLarge);
+        |set: Dfa<bool>| witness::intersection(&set, scope, limits).map_err(DiffError::TooLarge);
     let product = |keep: fn(bool, bool) -> bool| {
         let both = new_allowed.product(&base_allowed, limits, |n, b| keep(*n, *b));
         inside(both.map_err(DiffError::TooLarge)?)
@@ -377,7 +380,7 @@ fn add_to_groups(
 ) -> Result<(), DiffError> {
     for group in groups.iter_mut().filter(|group| group.change == change) {
         let differ = group.set.product(&set, limits, |a, b| a != b);
-        if summary::is_empty(&differ.map_err(DiffError::TooLarge)?) {
+        if witness::is_empty(&differ.map_err(DiffError::TooLarge)?) {
             group.slices.push(slice);
             return Ok(());
         }
@@ -414,6 +417,7 @@ fn describe_region(
         change: group.change,
         slices: group.slices,
         set: group.set,
+        size: description.size,
         real_count: description.real_count,
         summary: description.summary,
         summary_complete: description.summary_complete,

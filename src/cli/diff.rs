@@ -16,8 +16,8 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::analyze::diff::{
-    Change, DiffOptions, Inventory, ProfileDiff, Region, RegionWitness, SideVerdict, Slice,
-    diff_profiles, display_path,
+    Change, DiffOptions, Inventory, ProfileDiff, Region, RegionWitness, SetSize, SideVerdict,
+    Slice, diff_profiles, display_path,
 };
 use crate::analyze::map::{MapAccess, MapDecision};
 use crate::analyze::other_rules::{Comparison, Uncovered};
@@ -346,6 +346,33 @@ fn regions_text(report: &DiffReport) -> String {
     out
 }
 
+/// The size of a region, counted on its automaton.
+fn size_text(size: SetSize) -> String {
+    match size {
+        SetSize::Empty => "none".to_string(),
+        SetSize::Finite(count) => match usize::try_from(count) {
+            Ok(count) => thousands(count),
+            Err(_) => count.to_string(),
+        },
+        SetSize::FiniteHuge => "finitely many, more than 2^128".to_string(),
+        SetSize::Infinite => "infinitely many".to_string(),
+    }
+}
+
+/// The size as `{"kind": "finite", "count": N}` (the count as a string
+/// when it does not fit a JSON number safely), or `{"kind": "infinite"}`.
+fn size_json(size: SetSize) -> serde_json::Value {
+    match size {
+        SetSize::Empty => serde_json::json!({"kind": "empty"}),
+        SetSize::Finite(count) => match u64::try_from(count) {
+            Ok(count) if count < 1 << 53 => serde_json::json!({"kind": "finite", "count": count}),
+            _ => serde_json::json!({"kind": "finite", "count": count.to_string()}),
+        },
+        SetSize::FiniteHuge => serde_json::json!({"kind": "finite_huge"}),
+        SetSize::Infinite => serde_json::json!({"kind": "infinite"}),
+    }
+}
+
 /// `18,888`.
 fn thousands(count: usize) -> String {
     let digits = count.to_string();
@@ -430,7 +457,8 @@ fn region_text(region: &Region, report: &DiffReport) -> String {
         out.push_str(&format!("      {pattern}\n"));
     }
     out.push_str(&format!(
-        "    real paths in the region: {} of the {} in the inventory\n",
+        "    paths in the region: {}; real paths: {} of the {} in the inventory\n",
+        size_text(region.size),
         region.real_count,
         thousands(report.inventory_size)
     ));
@@ -707,6 +735,7 @@ fn json_region(region: &Region, report: &DiffReport) -> serde_json::Value {
         "slices": slices,
         "summary": region.summary,
         "summary_complete": region.summary_complete,
+        "size": size_json(region.size),
         "real_count": region.real_count,
         "witnesses": witnesses,
     })
@@ -826,7 +855,7 @@ mod tests {
     #[test]
     fn a_profile_is_picked_by_name_or_alone() {
         let profile = |name: &str| {
-            let mut profile = builtin_profile();
+            let mut profile = empty_profile();
             profile.name = name.to_string();
             profile
         };
@@ -852,7 +881,7 @@ mod tests {
         );
     }
 
-    fn builtin_profile() -> Profile {
+    fn empty_profile() -> Profile {
         use crate::source::{FileId, Span};
         Profile {
             name: String::new(),
@@ -866,6 +895,7 @@ mod tests {
             file_rules: vec![],
             other_rules: vec![],
             children: vec![],
+            unresolved_includes: vec![],
         }
     }
 }
