@@ -14,7 +14,11 @@ const WITH_HAT: &str = "profile parent {\n  /a r,\n  ^hat {\n    /b w,\n  }\n}\n
 
 /// Writes `text` to `name` in a folder of this test process.
 fn temp_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("aaprove-query-cli-{}", std::process::id()));
+    // One folder per call: tests run in parallel and may write files of the
+    // same name, which must not overwrite each other while being read.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("aaprove-query-cli-{}-{call}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create temp folder");
     let path: PathBuf = dir.join(name);
     std::fs::write(&path, text).expect("write temp file");

@@ -26,7 +26,14 @@ fn root() -> PathBuf {
 
 /// A file in the system temp folder, unique to this test process and name.
 fn temp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("aaprove-query-oracle-{}", std::process::id()));
+    // One folder per call: tests run in parallel and may write files of the
+    // same name, which must not overwrite each other while being read.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!(
+        "aaprove-query-oracle-{}-{call}",
+        std::process::id()
+    ));
     std::fs::create_dir_all(&dir).expect("create temp folder");
     let path = dir.join(name);
     std::fs::write(&path, text).expect("write temp file");
