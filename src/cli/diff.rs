@@ -52,7 +52,7 @@ pub struct DiffArgs {
     /// Compare only the paths this AppArmor pattern matches (such as `/proc/**`).
     #[arg(long, value_name = "PATTERN")]
     pub within: Option<String>,
-    /// In a file holding several profiles, the one to compare.
+    /// The profile to compare when a file holds several (a child or hat as `parent//child`).
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
     /// Real paths to count and show first, one a line (repeatable); replaces
@@ -205,15 +205,19 @@ pub(super) fn load_profile(
     })
 }
 
-// FIXME: only a top-level profile is compared, without its child profiles
-// and hats; a difference that lies only in a child is not reported.
+/// The profile called `name` (a child profile or hat as `parent//child`),
+/// else the only top-level profile.
+///
+/// FIXME: a profile is compared without its child profiles and hats; a
+/// difference that lies only in a child is reported only when the child
+/// is compared itself (`--profile parent//child`).
 fn pick_profile(
     input: &str,
     mut profiles: Vec<Profile>,
     name: Option<&str>,
 ) -> Result<Profile, String> {
-    if let Some(at) = name.and_then(|name| profiles.iter().position(|p| p.name == name)) {
-        return Ok(profiles.swap_remove(at));
+    if let Some(found) = name.and_then(|name| find_profile(&profiles, name)) {
+        return Ok(found.clone());
     }
     match profiles.len() {
         0 => Err(format!("`{input}` holds no profile")),
@@ -230,6 +234,16 @@ fn pick_profile(
             ))
         }
     }
+}
+
+/// The profile named `name`, or the child that `parent//child` names.
+fn find_profile<'p>(profiles: &'p [Profile], name: &str) -> Option<&'p Profile> {
+    if let Some(found) = profiles.iter().find(|p| p.name == name) {
+        return Some(found);
+    }
+    let (parent, rest) = name.split_once("//")?;
+    let parent = profiles.iter().find(|p| p.name == parent)?;
+    find_profile(&parent.children, rest)
 }
 
 fn print_report(report: &DiffReport, global: &GlobalArgs) -> io::Result<()> {
@@ -879,6 +893,10 @@ mod tests {
             pick_profile("f", vec![], None).unwrap_err(),
             "`f` holds no profile"
         );
+        let mut parent = profile("p");
+        parent.children = vec![profile("c")];
+        let child = pick_profile("f", vec![parent, profile("b")], Some("p//c"));
+        assert_eq!(child.unwrap().name, "c");
     }
 
     fn empty_profile() -> Profile {

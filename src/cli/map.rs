@@ -48,7 +48,7 @@ pub struct MapArgs {
     /// Which half of the permissions: files the task owns, or the others.
     #[arg(long, value_enum, default_value_t = HalfArg::Owner)]
     pub half: HalfArg,
-    /// In a file holding several profiles, the one to map.
+    /// The profile to map when a file holds several (a child or hat as `parent//child`).
     #[arg(long = "profile", value_name = "NAME")]
     pub profile_name: Option<String>,
     /// Do not read directories deeper than this below DIR.
