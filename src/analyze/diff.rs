@@ -39,6 +39,7 @@ use std::fmt;
 use crate::analyze::explain::Explainer;
 use crate::analyze::map::MapAccess;
 use crate::analyze::other_rules::{OtherRulesDiff, diff_other_rules};
+use crate::analyze::query::{PermissionDecision, decide};
 use crate::analyze::rule_diff::{RuleChange, diff_file_rules};
 use crate::analyze::witness;
 use crate::compile::{
@@ -123,15 +124,14 @@ impl Slice {
     }
 }
 
-/// What one half decides for `perm`: allowed, explicitly denied, or no
+/// What one half decides for `perms`, as `query` decides it
+/// ([`decide`]), in the words of `map`: allowed, explicitly denied, or no
 /// rule (denied without a rule saying so).
-pub fn access(half: &HalfPermissions, perm: FilePerms) -> MapAccess {
-    if half.allow.contains(perm) {
-        MapAccess::Allow
-    } else if half.deny.contains(perm) {
-        MapAccess::Deny
-    } else {
-        MapAccess::NoRule
+pub fn access(half: &HalfPermissions, perms: FilePerms) -> MapAccess {
+    match decide(half, perms) {
+        PermissionDecision::Allow => MapAccess::Allow,
+        PermissionDecision::Deny => MapAccess::Deny,
+        PermissionDecision::None => MapAccess::NoRule,
     }
 }
 

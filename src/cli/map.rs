@@ -128,21 +128,9 @@ impl Decider {
 }
 
 /// `allow` when every letter of `perms` is allowed, `deny` when a deny rule
-/// takes one of them, `none` otherwise.
+/// takes one of them, `none` otherwise: the decision of `query --perm`.
 pub fn decide_all(permissions: &PathPermissions, perms: FilePerms, half: Half) -> MapAccess {
-    let letters = FilePerms::LETTERS
-        .iter()
-        .filter(|(_, bit)| perms.contains(*bit));
-    let each: Vec<MapAccess> = letters
-        .map(|&(_, bit)| access(permissions.half(half), bit))
-        .collect();
-    if each.iter().all(|a| *a == MapAccess::Allow) {
-        MapAccess::Allow
-    } else if each.contains(&MapAccess::Deny) {
-        MapAccess::Deny
-    } else {
-        MapAccess::NoRule
-    }
+    access(permissions.half(half), perms)
 }
 
 /// The rendered tree (with styles), its JSON form and notes for stderr.
