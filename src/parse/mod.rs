@@ -10,6 +10,7 @@
 pub mod ast;
 pub mod lexer;
 pub mod parser;
+pub mod suggest;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
