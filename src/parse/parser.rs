@@ -60,6 +60,9 @@ pub struct Parser<'a> {
     /// The keyword of the last rule read, to explain a following mistake
     /// (`capability chown, setuid,`).
     last_rule: Option<&'static str>,
+    /// The first block whose `}` is indented less than the line of its
+    /// `{`: when a `}` is missing, most likely the one it lacks.
+    misindented_block: Option<Span>,
 }
 
 impl<'a> Parser<'a> {
@@ -71,6 +74,7 @@ impl<'a> Parser<'a> {
             errors: 0,
             stopped: false,
             last_rule: None,
+            misindented_block: None,
         }
     }
 
@@ -154,19 +158,11 @@ impl<'a> Parser<'a> {
             match (self.lexer.peek_char(), open) {
                 (None, None) => return items,
                 (None, Some(open)) => {
-                    let eof = self.here();
-                    self.error(
-                        syntax_error(
-                            eof,
-                            "unexpected end of file: unclosed `{`",
-                            "file ends here",
-                        )
-                        .with_secondary(open, "block opened here")
-                        .with_help("add the missing `}`"),
-                    );
+                    self.unclosed_block(open);
                     return items;
                 }
-                (Some('}'), Some(_)) => {
+                (Some('}'), Some(open)) => {
+                    self.note_indentation(open);
                     self.lexer.eat("}");
                     return items;
                 }
@@ -182,6 +178,38 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+        }
+    }
+
+    fn unclosed_block(&mut self, open: Span) {
+        let eof = self.here();
+        let mut diagnostic = syntax_error(
+            eof,
+            "unexpected end of file: unclosed `{`",
+            "file ends here",
+        )
+        .with_secondary(open, "block opened here")
+        .with_help("add the missing `}`");
+        if let Some(suspect) = self.misindented_block.filter(|suspect| *suspect != open) {
+            let label = "this block's `}` is indented less than its start";
+            diagnostic = diagnostic.with_secondary(suspect, label);
+        }
+        self.error(diagnostic);
+    }
+
+    /// Remembers the block opened at `open` if the `}` at the cursor is
+    /// indented less than the line of the `{`.
+    fn note_indentation(&mut self, open: Span) {
+        if self.misindented_block.is_some() {
+            return;
+        }
+        let text = self
+            .lexer
+            .text_at(Span::new(self.file, 0, self.lexer.pos()));
+        let close_indent = indentation(text, self.lexer.pos());
+        let open_indent = indentation(text, open.start as usize);
+        if close_indent.is_some_and(|close| open_indent.is_some_and(|open| close < open)) {
+            self.misindented_block = Some(open);
         }
     }
 
@@ -444,10 +472,11 @@ impl<'a> Parser<'a> {
                 }
                 Some(',') => {
                     let span = self.here();
-                    self.syntax(
+                    self.syntax_help(
                         span,
                         "variable assignments do not take a trailing comma",
-                        "remove this comma",
+                        "unexpected `,`",
+                        "remove the `,`: a value ends at the end of the line".into(),
                     );
                     self.lexer.skip_line();
                     break;
@@ -522,10 +551,11 @@ impl<'a> Parser<'a> {
         self.lexer.skip_blanks();
         if self.lexer.peek_char() == Some(',') {
             let span = self.here();
-            self.syntax(
+            self.syntax_help(
                 span,
                 "variable assignments do not take a trailing comma",
-                "remove this",
+                "unexpected `,`",
+                "remove the `,`: a value ends at the end of the line".into(),
             );
             self.lexer.skip_line();
         }
@@ -1728,6 +1758,15 @@ fn permission_problem(text: &str) -> (String, &'static str, String) {
             (message, "not a set of permissions", help)
         }
     }
+}
+
+/// The indentation (leading blanks, in bytes) of the line holding byte
+/// `offset` of `text`; `None` when `offset` is past the end of `text`.
+fn indentation(text: &str, offset: usize) -> Option<usize> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let line = &text[line_start..];
+    Some(line.len() - line.trim_start_matches([' ', '\t']).len())
 }
 
 /// The label of the token found on the line after a rule missing its `,`.

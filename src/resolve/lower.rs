@@ -658,14 +658,13 @@ fn lower_file_rule(
     let mut decoded = match decode_perms(&node.perms.text) {
         Ok(decoded) => decoded,
         Err(message) => {
-            resolver.error(
-                codes::PERMISSIONS,
-                "bad-permissions",
-                node.perms.span,
-                &chain,
-                message,
-                "here",
-            );
+            let mut diagnostic = Diagnostic::error(codes::PERMISSIONS, "bad-permissions", message)
+                .with_primary(node.perms.span, "these permissions")
+                .with_include_chain(chain.clone());
+            if diagnostic.message.contains("`a` and `w`") {
+                diagnostic = diagnostic.with_help("write `w` alone: it already grants `a`");
+            }
+            resolver.report(diagnostic);
             return None;
         }
     };

@@ -352,14 +352,12 @@ impl Resolver<'_> {
                 if profile.keyword == ast::ProfileKeyword::None {
                     let message =
                         "a child profile needs the keyword `profile` or `hat`".to_string();
-                    self.error(
-                        codes::PROFILE,
-                        "bad-profile",
-                        profile.name.span,
-                        &scope.chain,
-                        message,
-                        "no keyword",
-                    );
+                    let name = &profile.name.text;
+                    let diagnostic = Diagnostic::error(codes::PROFILE, "bad-profile", message)
+                        .with_primary(profile.name.span, "no keyword")
+                        .with_help(format!("write `profile {name}` or `hat {name}`"))
+                        .with_include_chain(scope.chain.clone());
+                    self.report(diagnostic);
                 }
                 parent.children.push(collected);
             }
