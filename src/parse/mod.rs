@@ -177,6 +177,38 @@ mod tests {
     }
 
     #[test]
+    fn rules_may_span_lines() {
+        let cases = [
+            ("mount options=(ro)\n    /dev/a\n    -> /mnt/,", "mount"),
+            (
+                "dbus send\n    bus=system\n    path=/org/x\n    peer=(name=a),",
+                "dbus",
+            ),
+            ("capability chown\n    setuid,", "capability"),
+            ("/a\n    r,", "file"),
+        ];
+        for (rule, kind) in cases {
+            let text = format!("profile p {{\n  {rule}\n}}\n");
+            assert_eq!(rule_kinds(&text), vec![kind], "{rule}");
+        }
+    }
+
+    #[test]
+    fn a_rule_keyword_on_a_new_line_ends_a_rule_missing_its_comma() {
+        let cases = [
+            "capability chown\n  network inet,",
+            "capability chown\n  /a r,",
+            "signal (send)\n  deny /a r,",
+        ];
+        for rule in cases {
+            let text = format!("profile p {{\n  {rule}\n}}\n");
+            let (_, diagnostics) = parse(&text);
+            let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(messages, ["missing `,` at the end of the rule"], "{rule}");
+        }
+    }
+
+    #[test]
     fn deep_nesting_is_an_error_not_an_overflow() {
         let text = "/p ".to_string() + &"{".repeat(10_000) + &"}".repeat(10_000);
         let (_, diagnostics) = parse(&text);

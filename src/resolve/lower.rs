@@ -355,9 +355,12 @@ fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Spa
 /// with that prefix replaced by `TO`, placed after it; copies are not
 /// aliased again.
 ///
-/// FIXME: upstream also gives a profile whose attachment starts with
-/// `FROM` an alternative attachment; the model has one attachment, so
-/// attachment matching ignores aliases.
+/// FIXME: upstream also gives a profile an alternate attachment for each
+/// alias whose `FROM` is a prefix of its attachment (or of its name, when
+/// it has no attachment): the prefix replaced by `TO`, matched as well as
+/// the attachment itself. The model holds one attachment, so
+/// `model::Profile::attachment` ignores aliases; nothing in aaprove
+/// matches attachments yet, so no result is affected today.
 fn apply_aliases(aliases: &[(String, String)], rules: &mut Vec<model::FileRule>) {
     let mut sorted: Vec<&(String, String)> = aliases.iter().collect();
     sorted.sort();
