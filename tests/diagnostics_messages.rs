@@ -10,7 +10,7 @@ use aaprove::report::text;
 use aaprove::resolve::{self, Input, ResolveOptions};
 
 /// (what the mistake is, profile text).
-const MISTAKES: [(&str, &str); 31] = [
+const MISTAKES: [(&str, &str); 37] = [
     ("unknown rule word", "profile x {\n  foo bar,\n}\n"),
     (
         "misspelt rule keyword",
@@ -104,6 +104,30 @@ const MISTAKES: [(&str, &str); 31] = [
     (
         "child profile without keyword",
         "profile x {\n  child {\n  }\n}\n",
+    ),
+    (
+        "flags without parentheses",
+        "profile x flags=complain {\n}\n",
+    ),
+    (
+        "misspelt signal",
+        "profile x {\n  signal (send) set=(hup, trm),\n}\n",
+    ),
+    (
+        "misspelt rlimit",
+        "profile x {\n  set rlimit nofiles <= 1024,\n}\n",
+    ),
+    (
+        "misspelt access",
+        "profile x {\n  ptrace (tracee) peer=x,\n}\n",
+    ),
+    (
+        "misspelt mount option",
+        "profile x {\n  mount options=(rw,bnd) /a -> /b/,\n}\n",
+    ),
+    (
+        "unterminated include name",
+        "profile x {\n  include <abstractions/base\n}\n",
     ),
 ];
 

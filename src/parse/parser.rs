@@ -315,11 +315,14 @@ impl<'a> Parser<'a> {
         }
         let Some((name, magic, name_span)) = self.lexer.include_name() else {
             let span = self.here();
-            self.syntax(
-                span,
-                "expected a file name after `include`",
-                "expected `<name>`",
-            );
+            if self.lexer.rest().starts_with('<') {
+                let message = "unterminated include name";
+                let help = "add the closing `>` on the same line".to_string();
+                self.syntax_help(span, message, "name starts here", help);
+            } else {
+                let message = "expected a file name after `include`";
+                self.syntax(span, message, "expected `<name>`");
+            }
             self.recover();
             return None;
         };
@@ -400,10 +403,15 @@ impl<'a> Parser<'a> {
                 self.lexer.skip_line();
                 None
             }
-            Token::Comma => {
+            Token::Comma if what == "a rule" => {
                 let message = format!("expected {what}, found `,`");
                 let help = "remove the extra `,`".to_string();
                 self.syntax_help(span, message, "unexpected `,`", help);
+                None
+            }
+            Token::Comma => {
+                let message = format!("expected {what}, found `,`");
+                self.syntax(span, message, "expected a word");
                 None
             }
             _ => {
@@ -926,10 +934,15 @@ impl<'a> Parser<'a> {
         let (token, _) = self.lexer.token(WordMode::Rule);
         let (paren, paren_span) = self.lexer.token(WordMode::Rule);
         if token != Token::Assign("=".into()) || paren != Token::OpenParen {
-            self.syntax(
+            let help = match &paren {
+                Token::Word(value) => format!("write `{key}=({value})`"),
+                _ => format!("write the values in parentheses: `{key}=(...)`"),
+            };
+            self.syntax_help(
                 paren_span,
                 format!("expected `{key}=(...)`"),
                 "expected `=(`",
+                help,
             );
             self.recover();
             return None;

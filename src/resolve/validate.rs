@@ -138,6 +138,11 @@ fn capability(check: &mut Check<'_, '_>, names: &[Word]) -> String {
     sorted.join(" ")
 }
 
+/// "write `NAME`" for the known name nearest to `word`, if one is near.
+fn write_nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    suggest::nearest(word, known).map(|near| format!("write `{near}`"))
+}
+
 /// The capability meant by a misspelt `name`: `CAP_SYS_ADMIN` and
 /// `SYS_ADMIN` mean `sys_admin`; otherwise the nearest name.
 fn capability_suggestion(name: &str) -> Option<&'static str> {
@@ -185,10 +190,13 @@ fn change_profile(
 
 fn rlimit(check: &mut Check<'_, '_>, name: &Word, value: &Word, unit: Option<&Word>) -> String {
     let Some(kind) = names::rlimit_unit(&name.text) else {
-        check.error(
+        let known = names::RLIMITS.iter().map(|(name, _)| *name);
+        let known = known.chain([names::RLIMIT_RTTIME]);
+        check.error_help(
             name.span,
             format!("unknown rlimit `{}`", name.text),
             "unknown rlimit",
+            write_nearest(&name.text, known),
         );
         return String::new();
     };
@@ -296,10 +304,11 @@ fn check_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> Vec<S
     let mut perms = Vec::new();
     for word in &body.perms {
         if !allowed.contains(&word.text.as_str()) {
-            check.error(
+            check.error_help(
                 word.span,
                 format!("`{}` is not an access of {kind} rules", word.text),
                 "unknown access",
+                write_nearest(&word.text, allowed.iter().copied()),
             );
         }
         perms.push(word.text.clone());
@@ -350,10 +359,11 @@ fn check_conditions(
             for (value, word) in values.iter().zip(&condition.values) {
                 for signal in value.split(',').filter(|s| !s.is_empty()) {
                     if !names::is_signal(signal) {
-                        check.error(
+                        check.error_help(
                             word.span,
                             format!("unknown signal `{signal}`"),
                             "unknown signal",
+                            write_nearest(signal, names::SIGNALS),
                         );
                     }
                 }
@@ -933,10 +943,11 @@ fn mount_conditions(
         if key.starts_with("option") {
             for (value, word) in values.iter().zip(&condition.values) {
                 if !MOUNT_OPTIONS.contains(&value.as_str()) {
-                    check.error(
+                    check.error_help(
                         word.span,
                         format!("unknown mount option `{value}`"),
                         "unknown option",
+                        write_nearest(value, MOUNT_OPTIONS),
                     );
                 }
             }
