@@ -34,6 +34,20 @@ pub struct Profile {
     pub file_rules: Vec<FileRule>,
     pub other_rules: Vec<OtherRule>,
     pub children: Vec<Profile>,
+    /// Includes in this profile's body whose file could not be found: their
+    /// rules are unknown, so an analysis must not treat them as absent
+    /// (`prove` reports a claim that depends on them as undecided). A
+    /// missing `include if exists` adds nothing and is not listed.
+    pub unresolved_includes: Vec<UnresolvedInclude>,
+}
+
+/// An `include` line whose file was not found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnresolvedInclude {
+    /// The name as written, such as `abstractions/base` or `local/foo`.
+    pub name: String,
+    /// The span of the `include` line, and the includes that led to it.
+    pub origin: Origin,
 }
 
 /// Allow, deny or prompt: the rule's decision when it matches.

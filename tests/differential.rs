@@ -162,6 +162,7 @@ fn profile(rules: &[RuleText]) -> (Profile, String) {
         file_rules: rules.iter().map(RuleText::model).collect(),
         other_rules: Vec::new(),
         children: Vec::new(),
+        unresolved_includes: Vec::new(),
     };
     let body: String = rules.iter().map(|r| format!("  {},\n", r.text())).collect();
     (model, format!("profile diff {{\n{body}}}\n"))

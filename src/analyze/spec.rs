@@ -118,7 +118,7 @@ struct RawAssertion {
     allow_none: Option<Spanned<bool>>,
     no_more_than: Option<Spanned<String>>,
     same_as: Option<Spanned<String>>,
-    baseline_profile: Option<String>,
+    baseline_profile: Option<Spanned<String>>,
     #[serde(default)]
     except: Vec<Spanned<String>>,
 }
@@ -213,6 +213,13 @@ fn lower_claim(file: FileId, span: Span, raw: &RawAssertion) -> Result<Claim, Di
         return Err(spec_error("`except` without `no_more_than` or `same_as`")
             .with_primary(to_span(file, first.span()), label));
     }
+    if let (false, Some(name)) = (comparison, &raw.baseline_profile) {
+        let label = "only a comparison with a baseline names its profile";
+        return Err(
+            spec_error("`baseline_profile` without `no_more_than` or `same_as`")
+                .with_primary(to_span(file, name.span()), label),
+        );
+    }
     match claims.len() {
         1 => Ok(claims.pop().expect("one claim")),
         0 => Err(
@@ -236,7 +243,10 @@ fn baseline(name: &str, raw: &RawAssertion) -> Baseline {
     }
     Baseline::File {
         path: PathBuf::from(name),
-        profile: raw.baseline_profile.clone(),
+        profile: raw
+            .baseline_profile
+            .as_ref()
+            .map(|name| name.get_ref().clone()),
     }
 }
 
@@ -312,6 +322,10 @@ mod tests {
             (
                 "perm = \"w\"\nallow_none = true\nexcept = [\"/a\"]",
                 "`except` without",
+            ),
+            (
+                "perm = \"w\"\nallow_none = true\nbaseline_profile = \"p\"",
+                "`baseline_profile` without",
             ),
         ];
         for (body, expected) in cases {

@@ -15,6 +15,10 @@
 //! the exit code of the findings computed so far.
 
 mod check;
+mod explain;
+mod load;
+mod prove;
+mod query;
 mod rules;
 
 use std::io::{self, Write};
@@ -27,6 +31,10 @@ use crate::report::Format;
 use crate::resolve::ResolveOptions;
 
 pub use check::CheckArgs;
+pub use explain::ExplainArgs;
+pub use load::LoadProfileArgs;
+pub use prove::ProveArgs;
+pub use query::QueryArgs;
 
 /// The outcome of a command, ordered from best to worst.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -124,6 +132,14 @@ impl LoadArgs {
 pub enum Command {
     /// Parse, resolve, validate and lint profiles; print every diagnostic.
     Check(CheckArgs),
+    /// What a profile decides for paths: permissions of both halves.
+    Query(QueryArgs),
+    /// The decision for one path, every rule matching it, and why.
+    Explain(ExplainArgs),
+    /// Prove a spec about a profile over all paths (exit 0 proved, 1 not).
+    Prove(ProveArgs),
+    /// Prove a spec, then load the profile with apparmor_parser if proved.
+    Load(LoadProfileArgs),
     /// List every lint: code, name, default severity and summary.
     Rules,
     /// Print the documentation of one lint, by code (L001) or name.
@@ -154,6 +170,10 @@ pub fn run(cli: &Cli) -> Status {
     let global = &cli.global;
     match &cli.command {
         Command::Check(args) => check::run(args, global),
+        Command::Query(args) => query::run(args, global),
+        Command::Explain(args) => explain::run(args, global),
+        Command::Prove(args) => prove::run(args, global),
+        Command::Load(args) => load::run(args, global),
         Command::Rules => rules::list(global),
         Command::Rule { lint } => rules::show(lint, global),
     }

@@ -27,6 +27,7 @@
 //! # let profile = Profile {
 //! #     name: "p".into(), origin: origin.clone(), attachment: None, flags: vec![],
 //! #     is_hat: false, other_rules: vec![], children: vec![],
+//! #     unresolved_includes: vec![],
 //! #     file_rules: vec![rule("/proc/**", "rw", Decision::Allow),
 //! #                      rule("/proc/sys/**", "w", Decision::Deny)],
 //! # };

@@ -160,6 +160,9 @@ pub struct Resolved {
     pub diagnostics: Vec<Diagnostic>,
     /// The embedded default tunables stood in for a missing `tunables/...`.
     pub used_embedded_tunables: bool,
+    /// The variables defined by the input and its includes, so that `prove`
+    /// can expand spec patterns as the profile's rules are expanded.
+    pub symbols: SymbolTable,
 }
 
 impl Resolved {
@@ -206,6 +209,7 @@ fn load_here(input: Input, options: &ResolveOptions) -> Resolved {
         profiles,
         diagnostics: resolver.diagnostics,
         used_embedded_tunables: resolver.used_embedded,
+        symbols: resolver.symbols,
     }
 }
 

@@ -249,6 +249,7 @@ mod tests {
             file_rules: rules.iter().map(|text| rule(text)).collect(),
             other_rules: Vec::new(),
             children: Vec::new(),
+            unresolved_includes: Vec::new(),
         }
     }
 
