@@ -37,6 +37,7 @@ fuzz_target!(|data: &[u8]| {
         other_rules: Vec::new(),
         children: Vec::new(),
         file_rules: vec![rule],
+        unresolved_includes: Vec::new(),
     };
     if let Ok(automaton) = PermissionAutomaton::build(&profile, &limits) {
         let _ = automaton.lookup(data);
