@@ -10,7 +10,7 @@ use aaprove::report::text;
 use aaprove::resolve::{self, Input, ResolveOptions};
 
 /// (what the mistake is, profile text).
-const MISTAKES: [(&str, &str); 37] = [
+const MISTAKES: [(&str, &str); 38] = [
     ("unknown rule word", "profile x {\n  foo bar,\n}\n"),
     (
         "misspelt rule keyword",
@@ -128,6 +128,10 @@ const MISTAKES: [(&str, &str); 37] = [
     (
         "unterminated include name",
         "profile x {\n  include <abstractions/base\n}\n",
+    ),
+    (
+        "permissions split in two words",
+        "profile x {\n  /etc/hosts r w,\n}\n",
     ),
 ];
 

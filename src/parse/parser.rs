@@ -1140,14 +1140,20 @@ impl<'a> Parser<'a> {
     /// With `paths`, a path or variable on a new line counts too (a rule
     /// kind whose words are never paths).
     fn starts_next_rule(&mut self, text: &str, span: Span, paths: bool) -> bool {
-        let previous_end = self.lexer.last_end().min(span.start as usize);
-        let gap = Span::new(self.file, previous_end, span.start as usize);
-        let on_new_line = self.lexer.text_at(gap).contains('\n');
+        let on_new_line = self.on_new_line(span);
         let keyword = RULE_KEYWORDS.contains(&text)
             || STATEMENT_KEYWORDS.contains(&text)
             || PREFIX_KEYWORDS.contains(&text);
         let path = paths && text.starts_with(['/', '@']);
         on_new_line && (keyword || path) && !self.next_is_assign()
+    }
+
+    /// Whether a line break separates the token at `span` from the one
+    /// before it.
+    fn on_new_line(&self, span: Span) -> bool {
+        let previous_end = self.lexer.last_end().min(span.start as usize);
+        let gap = Span::new(self.file, previous_end, span.start as usize);
+        self.lexer.text_at(gap).contains('\n')
     }
 
     fn safety(&mut self) -> Option<ExecSafety> {
@@ -1346,6 +1352,16 @@ impl<'a> Parser<'a> {
         None
     }
 
+    /// `/a r w,`: permissions split over two words.
+    fn split_permissions<T>(&mut self, perms: &Word, more: &str, span: Span) -> Option<T> {
+        let first = &perms.text;
+        let message = format!("permissions split over two words, `{first}` and `{more}`");
+        let help = format!("write the permissions as one word: `{}{more}`", perms.text);
+        self.syntax_help(span, message, "second permission word", help);
+        self.recover();
+        None
+    }
+
     /// A bare identifier starting a rule that is no rule keyword.
     fn unknown_rule<T>(&mut self, first: Word) -> Option<T> {
         let keywords = RULE_KEYWORDS.iter().chain(&STATEMENT_KEYWORDS).copied();
@@ -1410,6 +1426,9 @@ impl<'a> Parser<'a> {
                 Some(target)
             }
             Token::Comma => None,
+            Token::Word(text) if is_mode_word(&text) && !self.on_new_line(span) => {
+                return self.split_permissions(&perms, &text, span);
+            }
             _ => return self.unexpected(span, "`,` at the end of the rule"),
         };
         let node = FileRuleNode {
