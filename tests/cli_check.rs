@@ -46,7 +46,7 @@ fn sarif_output_is_valid_and_stable() {
     let errors: Vec<String> = validator.iter_errors(&log).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let results = log["runs"][0]["results"].as_array().expect("results");
-    assert_eq!(results.len(), 3, "{results:#?}");
+    assert_eq!(results.len(), 4, "{results:#?}");
     insta::assert_json_snapshot!(log);
 }
 

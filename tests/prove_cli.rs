@@ -115,3 +115,31 @@ fn a_named_profile_is_chosen_and_an_unknown_one_refused() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no profile `nope`"), "{}", run.stderr);
 }
+
+/// A missing include leaves its rules unknown: a claim that the known
+/// rules settle is decided, and one that depends on them is undecided.
+#[test]
+fn a_missing_include_makes_only_dependent_claims_undecided() {
+    let profile = "tests/data/prove/unresolved-include.profile";
+    let spec = "tests/data/prove/unresolved-include.spec.toml";
+    let run = aaprove(&["prove", "--format", "json", profile, "--spec", spec], "");
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let value: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    let verdicts: Vec<&str> = value["assertions"]
+        .as_array()
+        .expect("assertions")
+        .iter()
+        .map(|assertion| assertion["verdict"].as_str().expect("verdict"))
+        .collect();
+    assert_eq!(
+        verdicts,
+        ["proved", "undecided", "violated"],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("abstractions/does-not-exist"),
+        "{}",
+        run.stdout
+    );
+}

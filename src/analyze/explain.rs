@@ -289,7 +289,9 @@ impl<'a> Explainer<'a> {
             }
         };
         match source {
-            EntrySource::Rule(index) => {
+            // A query path holds no NUL, so a link pair only matches when
+            // asked about one; it is explained as the rule that made it.
+            EntrySource::Rule(index) | EntrySource::LinkPair(index) => {
                 let rule = &self.profile.file_rules[*index];
                 let exact = self.is_exact(&rule.pattern);
                 RuleMatch {
@@ -381,7 +383,7 @@ impl Explanation {
         let sources = deciding.iter().map(|&m| &self.matches[m].source);
         sources
             .filter_map(|source| match source {
-                EntrySource::Rule(index) => Some(*index),
+                EntrySource::Rule(index) | EntrySource::LinkPair(index) => Some(*index),
                 EntrySource::Implicit(_) => None,
             })
             .collect()
@@ -1220,7 +1222,8 @@ mod tests {
         let Alternatives::Unknown(reason) = found else {
             panic!("{found:?}")
         };
-        assert!(reason.contains("16384 bytes"), "{reason}");
+        let limit = format!("{} bytes", Limits::default().max_pattern_len);
+        assert!(reason.contains(&limit), "{reason}");
         let shallow = format!("/{}q{}", "{a,".repeat(5), "}".repeat(5));
         let found = alternatives(&shallow, b"/q", &Limits::default());
         let Alternatives::Matched(found) = found else {

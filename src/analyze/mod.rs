@@ -3,6 +3,7 @@
 //! Everything here is an operation on the automata that `compile` builds;
 //! no analysis samples paths to reach a verdict.
 
+pub mod diff;
 pub mod explain;
 pub mod map;
 pub mod other_rules;

@@ -547,7 +547,10 @@ fn compile<'a>(
             };
             let message = format!("the {which} `{}` does not compile: {error}", profile.name);
             let mut diagnostic = prove_error(message);
-            if let CompileError::Pattern { rule, .. } = error {
+            if let CompileError::Pattern {
+                rule: Some(rule), ..
+            } = error
+            {
                 let origin = &profile.file_rules[rule].origin;
                 diagnostic = diagnostic
                     .with_primary(origin.span, "this rule")
@@ -605,7 +608,7 @@ fn link_denied(profile: &Profile, limits: &Limits) -> Result<[Dfa<bool>; 2], Com
             let one = witness::pattern_set(&rule.pattern, limits).map_err(|error| match error {
                 PatternSetError::Compile(error) => error,
                 PatternSetError::Pattern(error) => CompileError::Pattern {
-                    rule: index,
+                    rule: Some(index),
                     pattern: rule.pattern.clone(),
                     error,
                 },
@@ -695,7 +698,7 @@ fn link_deny_matches<'e>(
 
 fn deciding_rule(compiled: &Compiled, source: &EntrySource, side: Side) -> DecidingRule {
     match source {
-        EntrySource::Rule(index) => {
+        EntrySource::Rule(index) | EntrySource::LinkPair(index) => {
             let rule = &compiled.profile.file_rules[*index];
             DecidingRule::Rule {
                 side,

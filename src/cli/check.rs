@@ -119,7 +119,7 @@ fn check_input(name: String, input: Input, options: &ResolveOptions) -> Checked 
     let complete = !resolved.has_errors();
     let mut diagnostics = resolved.diagnostics;
     for profile in &resolved.profiles {
-        diagnostics.extend(lint::run_all(profile));
+        diagnostics.extend(lint::run_all(profile, &resolved.sources));
     }
 
     let mut diagnostics = lint::apply_suppressions(diagnostics, &resolved.sources, complete);

@@ -185,7 +185,7 @@ impl View<'_> {
     fn text_match(&self, out: &mut String, index: usize, rule_match: &RuleMatch) {
         let label = format!("[{}]", index + 1);
         match &rule_match.source {
-            EntrySource::Rule(rule) => {
+            EntrySource::Rule(rule) | EntrySource::LinkPair(rule) => {
                 let rule = &self.profile.file_rules[*rule];
                 let site = rule_site(&rule.origin, self.sources);
                 let _ = writeln!(out, "  {label} {}", location_text(&site.location));
@@ -388,7 +388,7 @@ impl View<'_> {
         });
         let fields = object.as_object_mut().expect("an object");
         match &rule_match.source {
-            EntrySource::Rule(rule) => {
+            EntrySource::Rule(rule) | EntrySource::LinkPair(rule) => {
                 let rule = &self.profile.file_rules[*rule];
                 let site = rule_site(&rule.origin, self.sources);
                 fields.extend(site_json(&site));

@@ -15,8 +15,10 @@
 //! the exit code of the findings computed so far.
 
 mod check;
+mod diff;
 mod explain;
 mod load;
+mod map;
 mod prove;
 mod query;
 mod rules;
@@ -31,8 +33,10 @@ use crate::report::Format;
 use crate::resolve::ResolveOptions;
 
 pub use check::CheckArgs;
+pub use diff::DiffArgs;
 pub use explain::ExplainArgs;
 pub use load::LoadProfileArgs;
+pub use map::MapArgs;
 pub use prove::ProveArgs;
 pub use query::QueryArgs;
 
@@ -148,6 +152,10 @@ pub enum Command {
         #[arg(value_name = "CODE|NAME")]
         lint: String,
     },
+    /// Compare two profiles on every path: where one allows what the other does not.
+    Diff(DiffArgs),
+    /// Draw a directory tree with what one profile (or two) decides for each entry.
+    Map(MapArgs),
 }
 
 /// Parses the process arguments, runs the command and returns its exit
@@ -176,6 +184,8 @@ pub fn run(cli: &Cli) -> Status {
         Command::Load(args) => load::run(args, global),
         Command::Rules => rules::list(global),
         Command::Rule { lint } => rules::show(lint, global),
+        Command::Diff(args) => diff::run(args, global),
+        Command::Map(args) => map::run(args, global),
     }
 }
 

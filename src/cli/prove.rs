@@ -58,6 +58,9 @@ struct Inputs {
     inventory: Inventory,
     /// The profile file's variables, for spec patterns.
     symbols: SymbolTable,
+    /// Diagnostics of resolution that did not stop the proof, such as a
+    /// missing include whose rules are taken as unknown.
+    resolution: Vec<Diagnostic>,
 }
 
 pub fn run(args: &ProveArgs, global: &GlobalArgs) -> Status {
@@ -123,7 +126,7 @@ fn read_inputs(args: &ProveArgs, global: &GlobalArgs) -> Result<Inputs, Status> 
         &args.profile.display().to_string(),
     )
     .map_err(|message| fail_message(&message))?;
-    check_resolution(&resolved.diagnostics, &profile, &sources, global)?;
+    let resolution = check_resolution(resolved.diagnostics, &profile, &sources, global)?;
     let spec_dir = args.spec.parent().unwrap_or(Path::new("")).to_path_buf();
     let (baselines, baseline_sources) = load_baselines(&spec, &spec_dir, &options, global)?;
     let inventory = read_inventory(&args.inventory).map_err(|message| fail_message(&message))?;
@@ -135,28 +138,30 @@ fn read_inputs(args: &ProveArgs, global: &GlobalArgs) -> Result<Inputs, Status> 
         baseline_sources,
         inventory,
         symbols: resolved.symbols,
+        resolution,
     })
 }
 
 /// Stops on any resolution error, except a missing include when the
 /// resolver recorded one in the profile's `unresolved_includes`: `prove`
-/// then treats their rules as unknown, not absent. Every diagnostic is
-/// printed.
+/// then treats their rules as unknown, not absent. On a stop, every
+/// diagnostic is printed; otherwise they are returned, to be shown with the
+/// proof (in JSON, inside its document, so that stdout stays one document).
 fn check_resolution(
-    diagnostics: &[Diagnostic],
+    diagnostics: Vec<Diagnostic>,
     profile: &Profile,
     sources: &SourceMap,
     global: &GlobalArgs,
-) -> Result<(), Status> {
+) -> Result<Vec<Diagnostic>, Status> {
     let tolerated = |diagnostic: &Diagnostic| {
         diagnostic.code == resolve::codes::INCLUDE_MISSING
             && !profile.unresolved_includes.is_empty()
     };
     let fatal = diagnostics.iter().any(|d| d.is_error() && !tolerated(d));
-    if !diagnostics.is_empty() {
-        print_diagnostics(diagnostics, sources, global);
+    if fatal {
+        return Err(fail(&diagnostics, sources, global));
     }
-    if fatal { Err(Status::Failure) } else { Ok(()) }
+    Ok(diagnostics)
 }
 
 /// The profile called `wanted`, or the file's only profile.
@@ -239,7 +244,12 @@ fn load_baseline(
     let resolved = resolve::load(input, options);
     let profile = choose_profile(resolved.profiles, wanted.as_deref(), &shown)
         .map_err(|message| fail_message(&format!("baseline: {message}")))?;
-    check_resolution(&resolved.diagnostics, &profile, &resolved.sources, global)?;
+    let tolerated = check_resolution(resolved.diagnostics, &profile, &resolved.sources, global)?;
+    // In JSON the proof names the includes a verdict depends on; only text
+    // shows the baseline's own diagnostics.
+    if global.format != FormatArg::Json {
+        print_diagnostics(&tolerated, &resolved.sources, global);
+    }
     Ok((profile, resolved.sources))
 }
 
@@ -281,15 +291,16 @@ fn print_proof(
     args: &ProveArgs,
     global: &GlobalArgs,
 ) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    match global.format {
-        FormatArg::Json => {
-            let value = proof_json(proof, inputs, args);
-            serde_json::to_writer_pretty(&mut out, &value)?;
-            writeln!(out)?;
-        }
-        _ => write!(out, "{}", proof_text(proof, inputs, args))?,
+    if global.format == FormatArg::Json {
+        let value = proof_json(proof, inputs, args);
+        let mut out = io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &value)?;
+        writeln!(out)?;
+        return out.flush();
     }
+    print_diagnostics(&inputs.resolution, &inputs.sources, global);
+    let mut out = io::stdout().lock();
+    write!(out, "{}", proof_text(proof, inputs, args))?;
     out.flush()
 }
 
@@ -463,6 +474,10 @@ fn summary_line(proof: &Proof) -> String {
 }
 
 fn proof_json(proof: &Proof, inputs: &Inputs, args: &ProveArgs) -> serde_json::Value {
+    let diagnostics = inputs.resolution.iter();
+    let diagnostics: Vec<_> = diagnostics
+        .map(|d| json::value(d, &inputs.sources))
+        .collect();
     let assertions: Vec<serde_json::Value> = proof
         .assertions
         .iter()
@@ -486,6 +501,7 @@ fn proof_json(proof: &Proof, inputs: &Inputs, args: &ProveArgs) -> serde_json::V
         "spec": args.spec.display().to_string(),
         "verdict": proof.verdict(),
         "assertions": assertions,
+        "diagnostics": diagnostics,
     })
 }
 
@@ -622,6 +638,7 @@ mod tests {
             baseline_sources: Vec::new(),
             inventory: Inventory::default(),
             symbols: SymbolTable::default(),
+            resolution: Vec::new(),
         };
         let expected = "  `w` allowed but should not be: 0 real paths, 1 in all\n    \
             undecided: these paths depend on the rules of `local/app`, \

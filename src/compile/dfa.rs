@@ -12,6 +12,7 @@
 use std::collections::HashMap;
 
 use crate::compile::byteset::ByteSet;
+use crate::compile::hash::FastMap;
 use crate::compile::nfa::{Nfa, NfaState, NfaStateId};
 use crate::compile::{CompileError, Limits};
 
@@ -167,12 +168,13 @@ pub fn determinize<L>(
         NfaState::Byte { set, .. } => Some(set),
         _ => None,
     }));
-    let representatives: Vec<u8> = classes.members().iter().map(|m| m[0]).collect();
+    let class_lists = classes_per_state(nfa, &classes);
     let mut builder = SubsetBuilder {
         nfa,
         seen: vec![0; nfa.states.len()],
         mark: 0,
-        ids: HashMap::new(),
+        ids: FastMap::default(),
+        steps: FastMap::default(),
         sets: Vec::new(),
         max_states: limits.max_dfa_states,
         stored: 0,
@@ -181,12 +183,13 @@ pub fn determinize<L>(
     let start_set = builder.closure(&[nfa.start]);
     let start = builder.intern(start_set)?;
     let mut transitions = Vec::new();
+    let mut buckets: Vec<Vec<NfaStateId>> = vec![Vec::new(); classes.count()];
     let mut state = 0;
     while state < builder.sets.len() {
-        for &byte in &representatives {
-            let targets = builder.step(state, byte);
-            let closed = builder.closure(&targets);
-            transitions.push(builder.intern(closed)?);
+        builder.fill_buckets(state, &class_lists, &mut buckets);
+        for bucket in &mut buckets {
+            transitions.push(builder.target(bucket)?);
+            bucket.clear();
         }
         state += 1;
     }
@@ -203,11 +206,36 @@ pub fn determinize<L>(
     })
 }
 
+/// For each NFA state that consumes a byte, the classes of its byte set.
+fn classes_per_state(nfa: &Nfa, classes: &ByteClasses) -> Vec<Vec<u16>> {
+    let members = classes.members();
+    let mut cache: HashMap<ByteSet, Vec<u16>> = HashMap::new();
+    nfa.states
+        .iter()
+        .map(|state| match state {
+            NfaState::Byte { set, .. } => cache
+                .entry(*set)
+                .or_insert_with(|| {
+                    let covered = members.iter().enumerate();
+                    covered
+                        .filter(|(_, bytes)| set.contains(bytes[0]))
+                        .map(|(class, _)| class as u16)
+                        .collect()
+                })
+                .clone(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
 struct SubsetBuilder<'n> {
     nfa: &'n Nfa,
     seen: Vec<u32>,
     mark: u32,
-    ids: HashMap<Vec<NfaStateId>, StateId>,
+    ids: FastMap<Vec<NfaStateId>, StateId>,
+    /// Targets before closure to the state they close into: most
+    /// transitions repeat, and their target lists are short.
+    steps: FastMap<Vec<NfaStateId>, StateId>,
     sets: Vec<Vec<NfaStateId>>,
     max_states: usize,
     /// NFA state ids held by all DFA states, bounded to keep memory finite.
@@ -219,6 +247,20 @@ impl SubsetBuilder<'_> {
     fn closure(&mut self, from: &[NfaStateId]) -> Vec<NfaStateId> {
         self.mark += 1;
         self.nfa.closure(from, &mut self.seen, self.mark)
+    }
+
+    /// The DFA state that the NFA states `bucket` close into.
+    fn target(&mut self, bucket: &mut Vec<NfaStateId>) -> Result<StateId, CompileError> {
+        bucket.sort_unstable();
+        bucket.dedup();
+        if let Some(&id) = self.steps.get(bucket.as_slice()) {
+            return Ok(id);
+        }
+        let closed = self.closure(bucket);
+        let id = self.intern(closed)?;
+        self.stored += bucket.len();
+        self.steps.insert(bucket.clone(), id);
+        Ok(id)
     }
 
     fn intern(&mut self, set: Vec<NfaStateId>) -> Result<StateId, CompileError> {
@@ -237,14 +279,21 @@ impl SubsetBuilder<'_> {
         Ok(id)
     }
 
-    fn step(&self, state: usize, byte: u8) -> Vec<NfaStateId> {
-        self.sets[state]
-            .iter()
-            .filter_map(|&id| match &self.nfa.states[id as usize] {
-                NfaState::Byte { set, next } if set.contains(byte) => Some(*next),
-                _ => None,
-            })
-            .collect()
+    /// Puts, for each byte class, the targets of the DFA state's NFA states
+    /// on that class into `buckets[class]`, in one pass over the state.
+    fn fill_buckets(
+        &self,
+        state: usize,
+        class_lists: &[Vec<u16>],
+        buckets: &mut [Vec<NfaStateId>],
+    ) {
+        for &id in &self.sets[state] {
+            if let NfaState::Byte { next, .. } = self.nfa.states[id as usize] {
+                for &class in &class_lists[id as usize] {
+                    buckets[class as usize].push(next);
+                }
+            }
+        }
     }
 }
 
@@ -341,5 +390,39 @@ mod tests {
         assert!(*dfa.classify(b"/tmp/ab12-/f"));
         assert!(!*dfa.classify(b"/tmp/ab12-/g"));
         assert!(started.elapsed().as_secs() < 5);
+    }
+}
+
+#[cfg(test)]
+mod hostile_tests {
+    use super::*;
+    use crate::compile::pattern;
+
+    /// Hostile patterns end quickly, either compiled or with a limit error.
+    #[test]
+    fn hostile_patterns_finish_quickly() {
+        let hex = "{[0-9a-f],}".repeat(64);
+        let nested = format!("/{}x{}", "{a,".repeat(40), "}".repeat(40));
+        let many: Vec<String> = (0..2000).map(|i| format!("n{i}")).collect();
+        let cases: Vec<(String, bool)> = vec![
+            ("/**a????????????????????".to_string(), false),
+            (nested, true),
+            (format!("/{{{}}}/*", many.join(",")), true),
+            (format!("/tmp/**/{hex}-{hex}-{hex}/**"), true),
+        ];
+        let limits = Limits {
+            max_dfa_states: 20_000,
+            ..Limits::default()
+        };
+        for (text, compiles) in cases {
+            let started = std::time::Instant::now();
+            let ir = pattern::parse(&text, &limits).unwrap().ir;
+            let result = from_ir(&ir, &limits);
+            assert_eq!(result.is_ok(), compiles, "{}", &text[..40.min(text.len())]);
+            if let Err(error) = result {
+                assert_eq!(error, CompileError::TooManyDfaStates { limit: 20_000 });
+            }
+            assert!(started.elapsed().as_secs() < 10, "{:?}", started.elapsed());
+        }
     }
 }

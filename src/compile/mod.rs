@@ -2,12 +2,19 @@
 //! automaton.
 //!
 //! The layers follow regex-syntax and regex-automata: [`pattern`] turns an
-//! AppArmor glob into IR exactly as `apparmor_parser` reads it, [`nfa`]
-//! builds a Thompson NFA, [`dfa`] determinises it into a labelled DFA over
-//! byte classes, and [`ops`] combines DFAs (product, minimisation,
-//! emptiness, witnesses). [`profile`] builds the [`PermissionAutomaton`]
-//! with the permission merge of [`perms`].
+//! AppArmor glob into IR exactly as `apparmor_parser` reads it (slash
+//! collapse, the rewrite into upstream's regex dialect, that dialect's
+//! grammar), [`nfa`] builds a Thompson NFA, [`dfa`] determinises it into a
+//! labelled DFA over byte classes, [`minimize`] and [`ops`] transform and
+//! query DFAs (product, minimisation, emptiness, witnesses, counts).
+//! [`profile`] builds the [`PermissionAutomaton`] of a profile with the
+//! permission merge of [`perms`]; [`alternatives`] says which `{...}`
+//! alternative of a rule matched a path.
 //!
+//! Invariants: the permission automaton gives every byte string the same
+//! permission words as the kernel's file table that `apparmor_parser`
+//! 3.0.8 builds from the same rules (link pairs included; checked on all
+//! strings by `tests/differential.rs`); query paths are never normalised.
 //! Every construction is bounded by [`Limits`]; exceeding one is a
 //! [`CompileError`] that gives the numbers, never a hang.
 //!
@@ -37,15 +44,24 @@
 //! assert!(decision.owner.deny.contains(FilePerms::WRITE));
 //! assert_eq!(automaton.matching_rules(b"/proc/sys/kernel/x"), vec![0, 1]);
 //!
-//! // The shortest path the owner may write to.
+//! // prove-style: may the owner write anywhere under /proc/sys? Build the
+//! // automaton of writable paths, intersect it with the spec's region, and
+//! // ask for witnesses (none here) or check emptiness.
+//! let limits = Limits::default();
 //! let writable = automaton.allowed(FilePerms::WRITE, Half::Owner);
-//! let witnesses = writable.witnesses(1, |allowed| *allowed);
-//! assert_eq!(witnesses, vec![b"/proc/a".to_vec()]);
+//! let region = aaprove::compile::pattern_automaton("/proc/sys/**", &limits)?;
+//! let violations = writable.product(&region, &limits, |w, r| *w && *r)?;
+//! assert!(violations.is_empty(|bad| *bad));
+//! let elsewhere = writable.product(&region, &limits, |w, r| *w && !*r)?;
+//! assert_eq!(elsewhere.witnesses(1, |bad| *bad), vec![b"/proc/a".to_vec()]);
 //! # Ok::<(), aaprove::compile::CompileError>(())
 //! ```
 
+pub mod alternatives;
 pub mod byteset;
 pub mod dfa;
+mod hash;
+pub mod minimize;
 pub mod nfa;
 pub mod ops;
 pub mod pattern;
@@ -54,6 +70,7 @@ pub mod profile;
 
 use std::fmt;
 
+pub use alternatives::AlternativeMatch;
 pub use dfa::{Dfa, StateId};
 pub use pattern::PatternError;
 pub use perms::{ExecDecision, Half, HalfPermissions, PathPermissions};
@@ -75,7 +92,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            max_pattern_len: 16 * 1024,
+            max_pattern_len: 64 * 1024,
             max_alternation_depth: pattern::convert::UPSTREAM_MAX_ALTERNATION_DEPTH - 1,
             max_nfa_states: 2_000_000,
             max_dfa_states: 200_000,
@@ -86,9 +103,10 @@ impl Default for Limits {
 /// Why a profile or pattern could not be compiled.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CompileError {
-    /// `profile.file_rules[rule]` has an invalid pattern.
+    /// An invalid pattern: of `profile.file_rules[rule]` when `rule` is
+    /// given, else one passed to [`patterns_automaton`].
     Pattern {
-        rule: usize,
+        rule: Option<usize>,
         pattern: String,
         error: PatternError,
     },
@@ -136,3 +154,53 @@ impl fmt::Display for CompileError {
 }
 
 impl std::error::Error for CompileError {}
+
+/// The automaton of one pattern: the label says whether the path matches.
+pub fn pattern_automaton(pattern: &str, limits: &Limits) -> Result<Dfa<bool>, CompileError> {
+    Ok(patterns_automaton(&[pattern], limits)?.map(|matching| !matching.is_empty()))
+}
+
+/// One automaton for several patterns (a spec's paths, say): each state's
+/// label lists the indices of the patterns that match, ascending.
+pub fn patterns_automaton(
+    patterns: &[&str],
+    limits: &Limits,
+) -> Result<Dfa<Vec<usize>>, CompileError> {
+    let mut builder = nfa::NfaBuilder::new(limits);
+    for (index, text) in patterns.iter().enumerate() {
+        let parsed = pattern::parse(text, limits).map_err(|error| CompileError::Pattern {
+            rule: None,
+            pattern: text.to_string(),
+            error,
+        })?;
+        builder.add(&parsed.ir, index as u32)?;
+    }
+    let nfa = builder.finish()?;
+    dfa::determinize(&nfa, limits, |tags| {
+        tags.iter().map(|&t| t as usize).collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_automata_of_patterns() {
+        let limits = Limits::default();
+        let spec = patterns_automaton(&["/proc/**", "/proc/sys/**", "/etc/*"], &limits).unwrap();
+        assert_eq!(*spec.classify(b"/proc/sys/x"), vec![0, 1]);
+        assert_eq!(*spec.classify(b"/etc/x"), vec![2]);
+        assert!(spec.classify(b"/etc/").is_empty());
+        assert!(
+            *pattern_automaton("/a/{b,c}", &limits)
+                .unwrap()
+                .classify(b"/a/c")
+        );
+        let error = pattern_automaton("/a/{b}", &limits).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid pattern `/a/{b}`: an alternation `{...}` needs at least two items"
+        );
+    }
+}

@@ -86,7 +86,7 @@ impl NfaBuilder {
                 .iter()
                 .rev()
                 .try_fold(next, |next, item| self.compile(item, next)),
-            Ir::Alternation(items) => {
+            Ir::Alternation(items) | Ir::Group(_, items) => {
                 let entries = items
                     .iter()
                     .map(|item| self.compile(item, next))
@@ -127,6 +127,35 @@ impl Nfa {
         }
         out.sort_unstable();
         out
+    }
+}
+
+impl Nfa {
+    /// The tags of the patterns that match all of `input`, by simulating
+    /// the NFA (no DFA is built): sorted, without duplicates.
+    pub fn run(&self, input: &[u8]) -> Vec<u32> {
+        let mut seen = vec![0; self.states.len()];
+        let mut current = self.closure(&[self.start], &mut seen, 1);
+        for (step, &byte) in input.iter().enumerate() {
+            let next: Vec<NfaStateId> = current
+                .iter()
+                .filter_map(|&id| match &self.states[id as usize] {
+                    NfaState::Byte { set, next } if set.contains(byte) => Some(*next),
+                    _ => None,
+                })
+                .collect();
+            current = self.closure(&next, &mut seen, step as u32 + 2);
+        }
+        let mut tags: Vec<u32> = current
+            .iter()
+            .filter_map(|&id| match self.states[id as usize] {
+                NfaState::Match(tag) => Some(tag),
+                _ => None,
+            })
+            .collect();
+        tags.sort_unstable();
+        tags.dedup();
+        tags
     }
 }
 

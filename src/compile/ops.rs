@@ -6,10 +6,11 @@
 //! automaton of the spec's patterns, and look for the shortest paths whose
 //! label says the two disagree.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::Hash;
 
 use crate::compile::dfa::{ByteClasses, Dfa, StateId};
+use crate::compile::hash::FastMap;
 use crate::compile::{CompileError, Limits};
 
 impl<L> Dfa<L> {
@@ -24,7 +25,7 @@ impl<L> Dfa<L> {
         mut combine: impl FnMut(&L, &R) -> M,
     ) -> Result<Dfa<M>, CompileError> {
         let (classes, pairs) = joint_classes(&self.classes, &other.classes);
-        let mut ids: HashMap<(StateId, StateId), StateId> = HashMap::new();
+        let mut ids: FastMap<(StateId, StateId), StateId> = FastMap::default();
         let mut order = vec![(self.start, other.start)];
         ids.insert(order[0], 0);
         let mut transitions = Vec::new();
@@ -123,6 +124,39 @@ impl<L> Dfa<L> {
         found
     }
 
+    /// How many strings of each length `0..=max_len` lead to a state whose
+    /// label satisfies `wanted` (saturating at `u128::MAX`): a measure of
+    /// how large a difference is, when it has no end.
+    pub fn count_by_length(&self, max_len: usize, wanted: impl Fn(&L) -> bool) -> Vec<u128> {
+        let sizes: Vec<u128> = self
+            .classes
+            .members()
+            .iter()
+            .map(|m| m.len() as u128)
+            .collect();
+        let mut ways = vec![0u128; self.state_count()];
+        ways[self.start as usize] = 1;
+        let mut counts = Vec::with_capacity(max_len + 1);
+        for length in 0..=max_len {
+            let here = (0..self.state_count())
+                .filter(|&state| wanted(&self.labels[state]))
+                .fold(0u128, |sum, state| sum.saturating_add(ways[state]));
+            counts.push(here);
+            if length == max_len {
+                break;
+            }
+            let mut next = vec![0u128; self.state_count()];
+            for (state, &count) in ways.iter().enumerate().filter(|(_, c)| **c > 0) {
+                for (class, &size) in sizes.iter().enumerate() {
+                    let target = self.next_by_class(state as StateId, class) as usize;
+                    next[target] = next[target].saturating_add(count.saturating_mul(size));
+                }
+            }
+            ways = next;
+        }
+        counts
+    }
+
     /// For each state, the length of the shortest string from it to a
     /// state satisfying `wanted` (`u32::MAX` when there is none).
     fn distance_to(&self, wanted: &impl Fn(&L) -> bool) -> Vec<u32> {
@@ -174,35 +208,11 @@ impl<L> Dfa<L> {
 
 impl<L: Clone + Eq + Hash> Dfa<L> {
     /// The minimal DFA with the same labelled language: states reached by
-    /// strings with the same future labels are merged (Moore's partition
+    /// strings with the same future labels are merged (Hopcroft's partition
     /// refinement), and unreachable states are dropped.
     pub fn minimize(&self) -> Dfa<L> {
         let reachable = self.reachable();
-        let mut block = vec![u32::MAX; self.state_count()];
-        let mut label_ids: HashMap<&L, u32> = HashMap::new();
-        for &state in &reachable {
-            let next = label_ids.len() as u32;
-            block[state as usize] = *label_ids.entry(self.label(state)).or_insert(next);
-        }
-        let mut block_count = label_ids.len();
-        loop {
-            let mut signatures: HashMap<Vec<u32>, u32> = HashMap::new();
-            let mut refined = vec![u32::MAX; self.state_count()];
-            for &state in &reachable {
-                let mut signature = vec![block[state as usize]];
-                signature.extend(
-                    (0..self.classes.count())
-                        .map(|class| block[self.next_by_class(state, class) as usize]),
-                );
-                let next = signatures.len() as u32;
-                refined[state as usize] = *signatures.entry(signature).or_insert(next);
-            }
-            block = refined;
-            if signatures.len() == block_count {
-                break;
-            }
-            block_count = signatures.len();
-        }
+        let (block, block_count) = crate::compile::minimize::partition(self, &reachable);
         self.quotient(&reachable, &block, block_count)
     }
 
@@ -280,6 +290,14 @@ mod tests {
         assert_eq!(witnesses.len(), 3);
         assert!(witnesses.iter().all(|w| w.len() == 11));
         assert!(glob("/a").complement().witnesses(1, |l| *l)[0].is_empty());
+    }
+
+    #[test]
+    fn counts_strings_by_length() {
+        let counts = glob("/a?").count_by_length(4, |label| *label);
+        assert_eq!(counts, vec![0, 0, 0, 254, 0]);
+        let everything = glob("/**").count_by_length(3, |label| *label);
+        assert_eq!(everything, vec![0, 0, 254, 254 * 255]);
     }
 
     #[test]

@@ -291,6 +291,13 @@ pub fn merge<'e>(
 /// than the highest priority among the rules giving that bit. The exec
 /// type bits go with their half's `x`. With equal priorities (always the
 /// case before AppArmor 4) nothing changes.
+///
+/// FIXME: AppArmor 4's merge (per bit, priority * 4 plus 3 for deny, 2 for
+/// an exact rule's `x`, 1 for allow) is approximated: within the highest
+/// priority the 3.0.8 merge runs, so audit bits of denied permissions are
+/// kept (4.x drops them), and the `m` implied by `ix` competes with the
+/// rule's priority rather than the `x` bit's. No 4.x parser was available
+/// to check against; this affects only profiles using `priority=`.
 fn apply_priority(entries: Vec<&RuleEntry>) -> Vec<RuleEntry> {
     let Some(first) = entries.first() else {
         return Vec::new();

@@ -15,9 +15,10 @@
 
 use std::collections::HashMap;
 
+use crate::compile::alternatives::{self, AlternativeMatch};
 use crate::compile::dfa::{Dfa, determinize};
 use crate::compile::nfa::NfaBuilder;
-use crate::compile::pattern::{self, Pattern};
+use crate::compile::pattern::{self, Ir, Pattern};
 use crate::compile::perms::{
     self, EXEC_INHERIT, EXEC_TARGET_CHILD, EXEC_TARGET_FIRST_NAMED, EXEC_TARGET_LAST,
     EXEC_TARGET_PROFILE, EXEC_TARGET_SHIFT, EXEC_TARGET_UNCONFINED, EXEC_UNCONFINED_FALLBACK,
@@ -36,6 +37,9 @@ pub enum EntrySource {
     /// A rule upstream adds by itself, such as the `change_hat` access to
     /// `/proc/*/attr/current`; the text is its pattern.
     Implicit(&'static str),
+    /// The link pair `PATH\0TARGET` of `profile.file_rules[index]`, a rule
+    /// granting or denying `l`.
+    LinkPair(usize),
 }
 
 /// One distinct label of the DFA: the entries matching there and the
@@ -55,6 +59,8 @@ pub struct PermissionAutomaton {
     sources: Vec<EntrySource>,
     /// Named exec targets; index `i` here is kernel index `i + 4`.
     exec_targets: Vec<String>,
+    /// The parsed pattern of each file rule, for `explain`.
+    patterns: Vec<Pattern>,
 }
 
 /// Patterns of upstream's implicit rules for profiles with hats.
@@ -70,11 +76,18 @@ impl PermissionAutomaton {
         let mut sources = Vec::new();
         let mut entries = Vec::new();
         let mut builder = NfaBuilder::new(limits);
+        let mut patterns = Vec::new();
         for (index, rule) in profile.file_rules.iter().enumerate() {
             let pattern = parse_rule_pattern(index, &rule.pattern, limits)?;
             entries.push(rule_entry(profile, rule, &pattern, &exec_targets));
             builder.add(&pattern.ir, sources.len() as u32)?;
             sources.push(EntrySource::Rule(index));
+            if let Some((ir, entry)) = link_pair(index, rule, &pattern, limits)? {
+                entries.push(entry);
+                builder.add(&ir, sources.len() as u32)?;
+                sources.push(EntrySource::LinkPair(index));
+            }
+            patterns.push(pattern);
         }
         for (text, mode) in implicit_rules(profile) {
             let pattern = pattern::parse(text, limits).expect("built-in patterns are valid");
@@ -101,6 +114,7 @@ impl PermissionAutomaton {
             labels,
             sources,
             exec_targets,
+            patterns,
         })
     }
 
@@ -110,16 +124,42 @@ impl PermissionAutomaton {
         self.labels[*self.dfa.classify(path) as usize].permissions
     }
 
+    /// What the profile decides for creating the hard link `link` to
+    /// `target`: the kernel looks up `link\0target`. In each half, `l`
+    /// allows the link, and the bit of `k` here means "subset": the link
+    /// may then carry no more permissions than the target has.
+    pub fn lookup_link(&self, link: &[u8], target: &[u8]) -> PathPermissions {
+        let mut pair = Vec::with_capacity(link.len() + target.len() + 1);
+        pair.extend_from_slice(link);
+        pair.push(0);
+        pair.extend_from_slice(target);
+        self.lookup(&pair)
+    }
+
     /// Indices into `profile.file_rules` of the rules whose pattern
     /// matches `path`, in rule order.
     pub fn matching_rules(&self, path: &[u8]) -> Vec<usize> {
         self.matching_sources(path)
             .into_iter()
             .filter_map(|source| match source {
-                EntrySource::Rule(index) => Some(*index),
+                EntrySource::Rule(index) | EntrySource::LinkPair(index) => Some(*index),
                 EntrySource::Implicit(_) => None,
             })
             .collect()
+    }
+
+    /// For rule `rule` (an index into `profile.file_rules`), which
+    /// alternatives of its `{...}` groups match `path`; byte ranges are in
+    /// the rule's pattern text.
+    pub fn matching_alternatives(
+        &self,
+        rule: usize,
+        path: &[u8],
+    ) -> Result<Vec<AlternativeMatch>, CompileError> {
+        match self.patterns.get(rule) {
+            Some(pattern) => alternatives::matching_alternatives(pattern, path),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Every entry matching `path`, implicit rules included.
@@ -175,7 +215,7 @@ impl PermissionAutomaton {
 
 fn parse_rule_pattern(index: usize, text: &str, limits: &Limits) -> Result<Pattern, CompileError> {
     pattern::parse(text, limits).map_err(|error| CompileError::Pattern {
-        rule: index,
+        rule: Some(index),
         pattern: text.to_string(),
         error,
     })
@@ -219,7 +259,7 @@ fn exec_conflict(
         .filter(|&&tag| entries[tag as usize].mode & exec_bits != 0)
         .filter_map(|&tag| match sources[tag as usize] {
             EntrySource::Rule(index) => Some(index),
-            EntrySource::Implicit(_) => None,
+            EntrySource::Implicit(_) | EntrySource::LinkPair(_) => None,
         })
         .collect();
     let witness = dfa
@@ -240,13 +280,13 @@ fn rule_entry(
     exec_targets: &[String],
 ) -> RuleEntry {
     let qualifiers = &rule.qualifiers;
+    // FIXME: AppArmor 4 `prompt` rules merge as allow here, as on kernels
+    // without a prompt listener; 4.x's separate prompt bits are not kept.
     let deny = qualifiers.decision == Decision::Deny;
     let mut half = access_bits(rule.perms);
-    if let Some(exec) = rule
-        .exec
-        .as_ref()
-        .filter(|_| rule.perms.contains(FilePerms::EXEC))
-    {
+    // A deny rule's `x` has no exec mode (upstream rejects `deny ... px`).
+    let grants_exec = !deny && rule.perms.contains(FilePerms::EXEC);
+    if let Some(exec) = rule.exec.as_ref().filter(|_| grants_exec) {
         half |= exec_type_bits(profile, rule, exec, exec_targets);
     }
     let mut mode = match qualifiers.owner {
@@ -282,6 +322,52 @@ fn rule_entry(
     }
 }
 
+/// The link pair of a rule with `l`: `PATH\0TARGET`, where the target is
+/// the rule's `-> TARGET` or else any path (`/[^/].*` in upstream's regex
+/// dialect), granting or denying `l`. Without a target, or with `link
+/// subset`, the pair also sets the subset bit (`l` shifted up by one), in
+/// the owner half only, as upstream does.
+fn link_pair(
+    index: usize,
+    rule: &FileRule,
+    pattern: &Pattern,
+    limits: &Limits,
+) -> Result<Option<(Ir, RuleEntry)>, CompileError> {
+    if !rule.perms.contains(FilePerms::LINK) {
+        return Ok(None);
+    }
+    let target = match &rule.link {
+        Some(link) => parse_rule_pattern(index, &link.pattern, limits)?,
+        None => pattern::parse_upstream_regex("/[^/].*").expect("a valid built-in regex"),
+    };
+    let link = FilePerms::LINK.0 as u32;
+    let mut mode = match rule.qualifiers.owner {
+        OwnerQualifier::Both => Half::Owner.place(link) | Half::Other.place(link),
+        OwnerQualifier::Owner => Half::Owner.place(link),
+        OwnerQualifier::Other => Half::Other.place(link),
+    };
+    let deny = rule.qualifiers.decision == Decision::Deny;
+    let audit = if deny != rule.qualifiers.audit {
+        mode
+    } else {
+        0
+    };
+    // Upstream masks the shifted bits with the owner half's subset bit
+    // only, so the other half never asks for the subset test.
+    if rule.link.as_ref().is_none_or(|link| link.subset) {
+        mode |= (mode << 1) & (FilePerms::LINK.0 as u32) << 1;
+    }
+    let ir = Ir::Concat(vec![pattern.ir.clone(), Ir::Byte(0), target.ir]);
+    let entry = RuleEntry {
+        mode,
+        audit,
+        deny,
+        exact: false,
+        priority: rule.qualifiers.priority,
+    };
+    Ok(Some((ir, entry)))
+}
+
 /// `x w r a l k m` of one half; `w` brings `a`.
 fn access_bits(perms: FilePerms) -> u32 {
     let mut bits = perms.0 as u32;
@@ -301,13 +387,15 @@ fn exec_type_bits(
     let Some(transition) = exec.transition else {
         return 0;
     };
+    // `ix` has no target kind and is never unsafe, but `ix -> name` still
+    // gets the name's exec table index, as upstream does.
     let mut bits = match transition {
-        ExecTransition::Inherit => return EXEC_INHERIT,
+        ExecTransition::Inherit => EXEC_INHERIT,
         ExecTransition::Unconfined => EXEC_TARGET_UNCONFINED << EXEC_TARGET_SHIFT,
         ExecTransition::Profile => EXEC_TARGET_PROFILE << EXEC_TARGET_SHIFT,
         ExecTransition::Child => EXEC_TARGET_CHILD << EXEC_TARGET_SHIFT,
     };
-    if !exec.scrub {
+    if !exec.scrub && transition != ExecTransition::Inherit {
         bits |= EXEC_UNSAFE;
     }
     match exec.fallback {
@@ -343,6 +431,12 @@ fn exec_target_name(profile: &Profile, rule: &FileRule, exec: &ExecMode) -> Opti
 
 /// Upstream numbers named targets walking the rules from last to first,
 /// from 4 up to 15.
+///
+/// FIXME: upstream also gives a table slot to the `-> TARGET` of a rule in
+/// the `PATH MODE -> TARGET` form without `x` (it parses TARGET as an exec
+/// transition, even next to `l`); the model has no place for such a
+/// target, so later named targets can get an index one lower than
+/// upstream's. Only the index differs, not the target's name.
 fn exec_table(profile: &Profile) -> Result<Vec<String>, CompileError> {
     let mut table: Vec<String> = Vec::new();
     for rule in profile.file_rules.iter().rev() {
@@ -368,14 +462,23 @@ fn exec_table(profile: &Profile) -> Result<Vec<String>, CompileError> {
     Ok(table)
 }
 
-/// Rules upstream adds to profiles that are or have hats, and to profiles
+/// Rules upstream adds to profiles that are hats or have hats or child
+/// profiles, and to profiles
 /// with `change_profile` rules. Their modes are owner-only `r` or `w`
 /// (without the `a` a written `w` brings), as upstream builds them.
+///
+/// FIXME: `change_profile` rules also put entries into the file table past
+/// a NUL (exec path, NUL, target profile) and the `onexec` bit (bit 30) on
+/// every path; neither is modelled. No path holds a NUL and bit 30 is not
+/// a file permission, so lookups of paths are unaffected; link pair
+/// lookups in profiles with `change_profile` may differ.
 fn implicit_rules(profile: &Profile) -> Vec<(&'static str, u32)> {
     let read = FilePerms::READ.0 as u32;
     let write = FilePerms::WRITE.0 as u32;
     let mut rules = Vec::new();
-    let has_hats = profile.is_hat || profile.children.iter().any(|child| child.is_hat);
+    // Upstream keeps hats and child profiles in one table, so a child
+    // profile is enough.
+    let has_hats = profile.is_hat || !profile.children.is_empty();
     if has_hats {
         rules.extend([
             (HAT_PROBE_DIRECTORY, read),
@@ -404,5 +507,141 @@ fn implicit_entry(mode: u32, exact: bool) -> RuleEntry {
         deny: false,
         exact,
         priority: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Origin, Qualifiers};
+    use crate::source::{FileId, Span};
+
+    fn rule(pattern: &str, perms: &str, decision: Decision, exec: Option<ExecMode>) -> FileRule {
+        FileRule {
+            origin: Origin {
+                span: Span::new(FileId(0), 0, 0),
+                include_chain: Vec::new(),
+            },
+            qualifiers: Qualifiers {
+                decision,
+                ..Qualifiers::default()
+            },
+            pattern: pattern.to_string(),
+            perms: FilePerms::from_letters(perms).unwrap(),
+            exec,
+            link: None,
+        }
+    }
+
+    fn profile(file_rules: Vec<FileRule>) -> Profile {
+        Profile {
+            name: "p".to_string(),
+            origin: file_rules.first().map_or_else(
+                || Origin {
+                    span: Span::new(FileId(0), 0, 0),
+                    include_chain: Vec::new(),
+                },
+                |rule| rule.origin.clone(),
+            ),
+            attachment: None,
+            flags: Vec::new(),
+            is_hat: false,
+            file_rules,
+            other_rules: Vec::new(),
+            children: Vec::new(),
+            unresolved_includes: Vec::new(),
+        }
+    }
+
+    fn exec(transition: ExecTransition, target: Option<&str>) -> Option<ExecMode> {
+        Some(ExecMode {
+            transition: Some(transition),
+            scrub: true,
+            fallback: None,
+            target: target.map(str::to_string),
+        })
+    }
+
+    #[test]
+    fn rules_upstream_rejects_do_not_panic() {
+        let cases = vec![
+            rule(
+                "/a",
+                "x",
+                Decision::Deny,
+                exec(ExecTransition::Profile, Some("t")),
+            ),
+            rule("/b", "x", Decision::Allow, None),
+            rule(
+                "/c",
+                "x",
+                Decision::Allow,
+                exec(ExecTransition::Child, Some("/c")),
+            ),
+        ];
+        let automaton = PermissionAutomaton::build(&profile(cases), &Limits::default()).unwrap();
+        assert_eq!(automaton.lookup(b"/a").owner.deny, FilePerms::EXEC);
+        assert_eq!(automaton.lookup(b"/b").owner.exec.unwrap().target(), 0);
+        assert_eq!(automaton.lookup(b"/c").owner.exec.unwrap().target(), 3);
+        assert!(automaton.exec_targets().is_empty());
+    }
+
+    #[test]
+    fn too_many_exec_targets_is_an_error() {
+        let rules = (0..13)
+            .map(|i| {
+                let target = format!("t{i}");
+                rule(
+                    &format!("/x{i}"),
+                    "x",
+                    Decision::Allow,
+                    exec(ExecTransition::Profile, Some(&target)),
+                )
+            })
+            .collect();
+        let error = PermissionAutomaton::build(&profile(rules), &Limits::default()).unwrap_err();
+        assert_eq!(
+            error,
+            CompileError::TooManyExecTargets {
+                count: 13,
+                limit: 12
+            }
+        );
+    }
+
+    #[test]
+    fn reports_matching_rules_and_implicit_sources() {
+        let mut hat_owner = profile(vec![
+            rule("/proc/**", "r", Decision::Allow, None),
+            rule("/proc/*/attr/current", "w", Decision::Deny, None),
+        ]);
+        hat_owner.children.push(profile(Vec::new()));
+        let automaton = PermissionAutomaton::build(&hat_owner, &Limits::default()).unwrap();
+        let path = b"/proc/1/attr/current";
+        assert_eq!(automaton.matching_rules(path), vec![0, 1]);
+        assert_eq!(
+            automaton.matching_sources(path),
+            vec![
+                &EntrySource::Rule(0),
+                &EntrySource::Rule(1),
+                &EntrySource::Implicit(HAT_ACCESS)
+            ]
+        );
+        assert!(automaton.lookup(path).owner.deny.contains(FilePerms::WRITE));
+    }
+
+    #[test]
+    fn names_the_alternative_a_rule_matched_by() {
+        let rules = vec![rule("/usr/lib{,32,64}/**", "r", Decision::Allow, None)];
+        let automaton = PermissionAutomaton::build(&profile(rules), &Limits::default()).unwrap();
+        let found = automaton.matching_alternatives(0, b"/usr/lib32/x").unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].alternative, found[0].text.clone()), (1, 10..12));
+        assert!(
+            automaton
+                .matching_alternatives(7, b"/x")
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -4,20 +4,34 @@
 //! [`declare_lint!`](crate::declare_lint), whose doc comment is its user
 //! documentation (printed by `aaprove rule CODE`). The [`registry`] lists
 //! them all; [`run_all`] runs every profile lint on a profile and its
-//! children, and [`suppression`] then removes the findings that a
-//! `# aaprove: allow(CODE) reason: ...` comment allows.
+//! children, each seeing a [`LintContext`] (the profile, its source text and
+//! its automata, built once and shared), and [`suppression`] then removes
+//! the findings that a `# aaprove: allow(CODE) reason: ...` comment allows.
+//!
+//! Lints that ask what a pattern or a profile matches do it with the
+//! automata of `compile`: [`context`] builds and keeps them per profile,
+//! [`examples`] answers conjunctions of path sets ("in this rule, still
+//! writable, not denied") with example paths, real ones from the `/proc`
+//! inventories first. Lints about how a pattern is written read its pieces
+//! with [`glob_syntax`].
+//!
+//! Severity: `error` only for rules that are surely wrong (no reading of
+//! the text gives what it matches); `warning` for likely mistakes; `note`
+//! for what is often deliberate (a deny that only quiets the log).
 //!
 //! Codes are stable: `L0xx` for lints on the policy, `L9xx` for lints on the
 //! suppression comments themselves. A code or name is never reused.
 
-pub mod glob;
+pub mod context;
+pub mod examples;
+pub mod glob_syntax;
 pub mod registry;
 pub mod rules;
 pub mod suppression;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::Profile;
 
+pub use context::LintContext;
 pub use registry::{all, find, run_all};
 pub use suppression::apply_suppressions;
 
@@ -25,7 +39,7 @@ pub use suppression::apply_suppressions;
 #[derive(Clone, Copy, Debug)]
 pub enum Check {
     /// A check of one profile (not its children: [`run_all`] recurses).
-    Profile(fn(&Lint, &Profile, &mut Vec<Diagnostic>)),
+    Profile(fn(&Lint, &LintContext, &mut Vec<Diagnostic>)),
     /// A lint raised by the suppression pass, not by a profile check.
     Suppression,
 }

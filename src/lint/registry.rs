@@ -4,16 +4,30 @@
 //! adding one line to `LINTS`; the tests below keep codes and names unique
 //! and well formed and every doc complete, so a mistake fails the build.
 
-use super::rules::{dangerous_write, unconfined_exec};
+use super::rules;
 use super::suppression;
-use super::{Check, Lint};
+use super::{Check, Lint, LintContext};
 use crate::diagnostic::Diagnostic;
 use crate::model::Profile;
+use crate::source::SourceMap;
 
 /// Every lint, in code order.
 static LINTS: &[&Lint] = &[
-    &unconfined_exec::UNCONFINED_EXEC,
-    &dangerous_write::DANGEROUS_WRITE,
+    &rules::unconfined_exec::UNCONFINED_EXEC,
+    &rules::dangerous_write::DANGEROUS_WRITE,
+    &rules::negated_class_prefix::NEGATED_CLASS_PREFIX,
+    &rules::slash_in_negated_class::SLASH_IN_NEGATED_CLASS,
+    &rules::shallow_deny::SHALLOW_DENY,
+    &rules::glued_globstar::GLUED_GLOBSTAR,
+    &rules::shadowed_allow::SHADOWED_ALLOW,
+    &rules::redundant_rule::REDUNDANT_RULE,
+    &rules::unused_deny::UNUSED_DENY,
+    &rules::denied_exec_transition::DENIED_EXEC_TRANSITION,
+    &rules::comment_claim::COMMENT_CLAIM,
+    &rules::wildcard_in_class::WILDCARD_IN_CLASS,
+    &rules::regex_syntax::REGEX_SYNTAX,
+    &rules::unguarded_file_rule::UNGUARDED_FILE_RULE,
+    &rules::unmatchable_rule::UNMATCHABLE_RULE,
     &suppression::UNUSED_SUPPRESSION,
     &suppression::INVALID_SUPPRESSION,
 ];
@@ -34,23 +48,31 @@ pub fn find(key: &str) -> Option<&'static Lint> {
 }
 
 /// Runs every profile lint of the registry on `profile` and, recursively,
-/// on its hats and child profiles. Findings come in registry order, then in
-/// the order of the rules each lint visits.
-pub fn run_all(profile: &Profile) -> Vec<Diagnostic> {
+/// on its hats and child profiles; `sources` holds the text its spans point
+/// into. Findings come in registry order, then in the order of the rules
+/// each lint visits.
+pub fn run_all(profile: &Profile, sources: &SourceMap) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    run_on(profile, &mut diagnostics);
+    run_on(profile, sources, &mut diagnostics);
     diagnostics
 }
 
-fn run_on(profile: &Profile, diagnostics: &mut Vec<Diagnostic>) {
+fn run_on(profile: &Profile, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
+    let context = LintContext::new(profile, sources);
     for lint in all() {
         if let Check::Profile(check) = lint.check {
-            log::debug!("lint {} on profile `{}`", lint.code, profile.name);
-            check(lint, profile, diagnostics);
+            let started = std::time::Instant::now();
+            check(lint, &context, diagnostics);
+            let spent = started.elapsed();
+            log::debug!(
+                "lint {} on profile `{}`: {spent:.2?}",
+                lint.code,
+                profile.name
+            );
         }
     }
     for child in &profile.children {
-        run_on(child, diagnostics);
+        run_on(child, sources, diagnostics);
     }
 }
 
@@ -133,12 +155,13 @@ mod tests {
                 base_dir: None,
             },
         );
+        let sources = &resolved.sources;
         let mut parent = resolved.profiles[0].clone();
-        assert_eq!(run_all(&parent).len(), 1);
+        assert_eq!(run_all(&parent, sources).len(), 1);
         let mut child = parent.clone();
         child.name = "child".into();
         parent.children.push(child);
-        let codes: Vec<&str> = run_all(&parent).iter().map(|d| d.code).collect();
+        let codes: Vec<&str> = run_all(&parent, sources).iter().map(|d| d.code).collect();
         assert_eq!(codes, ["L001", "L001"]);
     }
 }

@@ -53,6 +53,12 @@ struct JsonPosition {
     column: u32,
 }
 
+/// One diagnostic as a JSON value, for documents that embed diagnostics.
+pub fn value(diagnostic: &Diagnostic, sources: &SourceMap) -> serde_json::Value {
+    // Serializing plain structs of strings and numbers cannot fail.
+    serde_json::to_value(to_json(diagnostic, sources)).unwrap_or_default()
+}
+
 /// One diagnostic as a single line of JSON, without the line break.
 pub fn render(diagnostic: &Diagnostic, sources: &SourceMap) -> String {
     let value = to_json(diagnostic, sources);

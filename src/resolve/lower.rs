@@ -183,7 +183,7 @@ pub(crate) fn lower_profile(
         file_rules: Vec::new(),
         other_rules: Vec::new(),
         children: Vec::new(),
-        unresolved_includes: Vec::new(),
+        unresolved_includes: collected.unresolved.clone(),
     };
     for scoped in &collected.rules {
         lower_rule(resolver, scoped, &mut profile);

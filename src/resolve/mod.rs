@@ -221,6 +221,9 @@ pub(crate) struct Collected {
     pub chain: Vec<Span>,
     pub rules: Vec<ScopedRule>,
     pub children: Vec<Collected>,
+    /// Includes of this profile block whose file was not found: their
+    /// rules are unknown, which `prove` must take into account.
+    pub unresolved: Vec<model::UnresolvedInclude>,
 }
 
 /// A rule with the prefix of its enclosing blocks merged in.

@@ -14,6 +14,7 @@ use super::{
     Target, codes, include, nesting_span,
 };
 use crate::diagnostic::Diagnostic;
+use crate::model;
 use crate::parse::ast::{self, Item};
 use crate::source::Span;
 
@@ -219,7 +220,18 @@ impl Resolver<'_> {
                 let tree = self.embedded_tunables();
                 self.walk(&tree.items, &inner, cache, target);
             }
-            include::Located::Missing(tried) => self.missing_include(include, &scope.chain, &tried),
+            include::Located::Missing(tried) => {
+                self.missing_include(include, &scope.chain, &tried);
+                if let Target::Profile(collected) = target {
+                    collected.unresolved.push(model::UnresolvedInclude {
+                        name: name.clone(),
+                        origin: model::Origin {
+                            span: include.span,
+                            include_chain: scope.chain.clone(),
+                        },
+                    });
+                }
+            }
         }
     }
 
@@ -328,6 +340,7 @@ impl Resolver<'_> {
             chain: scope.chain.clone(),
             rules: Vec::new(),
             children: Vec::new(),
+            unresolved: Vec::new(),
         };
         // Each profile block starts a fresh include cache, as upstream.
         let mut cache = HashSet::new();

@@ -58,6 +58,8 @@ pub enum OracleError {
     Rejected(String),
     /// The binary policy could not be read (a bug in this reader).
     Malformed(String),
+    /// The parser ran longer than [`PARSER_TIMEOUT`] and was stopped.
+    Timeout,
     Io(std::io::Error),
 }
 
@@ -73,11 +75,17 @@ pub struct CompiledPolicy {
 }
 
 impl CompiledPolicy {
-    /// Compiles `text` (one profile, no attachment) with the real parser.
+    /// Compiles `text` with the real parser and keeps its first profile.
     pub fn compile(text: &str) -> Result<CompiledPolicy, OracleError> {
-        let (dfa, exec_targets) = compile_binary(text)?;
+        CompiledPolicy::compile_profile(text, None)
+    }
+
+    /// Compiles `text` and keeps the top-level profile called `name` (the
+    /// first one when `None`).
+    pub fn compile_profile(text: &str, name: Option<&str>) -> Result<CompiledPolicy, OracleError> {
+        let (dfa, exec_targets) = compile_binary(text, name)?;
         let deny_dfa = if text.contains("audit deny") {
-            Some(compile_binary(&text.replace("audit deny", "deny"))?.0)
+            Some(compile_binary(&text.replace("audit deny", "deny"), name)?.0)
         } else {
             None
         };
@@ -110,7 +118,7 @@ fn unpack_quiet(accept2: u32) -> u32 {
     (accept2 >> 7) & 0x1fc07f
 }
 
-fn compile_binary(text: &str) -> Result<(KernelDfa, Vec<String>), OracleError> {
+fn compile_binary(text: &str, name: Option<&str>) -> Result<(KernelDfa, Vec<String>), OracleError> {
     let mut child = Command::new(parser_path())
         .args(["-Q", "-K", "-S"])
         .stdin(Stdio::piped())
@@ -121,38 +129,84 @@ fn compile_binary(text: &str) -> Result<(KernelDfa, Vec<String>), OracleError> {
     let mut stdin = child.stdin.take().expect("stdin is piped");
     stdin.write_all(text.as_bytes()).map_err(OracleError::Io)?;
     drop(stdin);
-    let output = child.wait_with_output().map_err(OracleError::Io)?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        return Err(OracleError::Rejected(stderr));
-    }
-    let policy = read_policy(&output.stdout).map_err(OracleError::Malformed)?;
-    let blob = policy
-        .file_dfa
-        .ok_or_else(|| OracleError::Malformed("no file DFA in the first profile".to_string()))?;
+    let (stdout, stderr) = wait_bounded(child)?;
+    let profiles = read_policy(&stdout)
+        .map_err(|error| OracleError::Malformed(format!("{error}; parser said: {stderr}")))?;
+    let profile = match name {
+        Some(name) => profiles.into_iter().find(|p| p.name == name),
+        None => profiles.into_iter().next(),
+    };
+    let profile = profile.ok_or_else(|| OracleError::Malformed(format!("no profile {name:?}")))?;
+    let blob = profile.file_dfa.ok_or_else(|| {
+        OracleError::Malformed(format!("no file DFA in profile {}", profile.name))
+    })?;
     let dfa = KernelDfa::parse(&blob).map_err(OracleError::Malformed)?;
-    Ok((dfa, policy.exec_targets))
+    Ok((dfa, profile.exec_targets))
 }
 
-/// What the oracle needs from a binary policy's first profile.
+/// How long one parser run may take; some profiles make upstream's DFA
+/// construction run for minutes.
+const PARSER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Waits for the parser, killing it after [`PARSER_TIMEOUT`]; returns its
+/// standard output, or its standard error when it failed.
+fn wait_bounded(mut child: std::process::Child) -> Result<(Vec<u8>, String), OracleError> {
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut stderr = child.stderr.take().expect("stderr is piped");
+    let out = std::thread::spawn(move || {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut bytes).map(|_| bytes)
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut stderr, &mut text).map(|_| text)
+    });
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(OracleError::Io)? {
+            break status;
+        }
+        if started.elapsed() > PARSER_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(OracleError::Timeout);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    let stdout = out
+        .join()
+        .expect("reader thread")
+        .map_err(OracleError::Io)?;
+    let stderr = err
+        .join()
+        .expect("reader thread")
+        .map_err(OracleError::Io)?;
+    if !status.success() {
+        return Err(OracleError::Rejected(stderr));
+    }
+    Ok((stdout, stderr))
+}
+
+/// What the oracle needs from one profile of a binary policy.
 #[derive(Default)]
 struct PolicyParts {
+    name: String,
     file_dfa: Option<Vec<u8>>,
     exec_targets: Vec<String>,
 }
 
-/// Walks the tagged stream of a binary policy. Each value is a tag byte
-/// and a payload; a name (tag 4) labels the value after it; structs nest.
-/// The file DFA is the `aadfa` blob directly inside the first `profile`
-/// struct that follows its `flags` struct (an attachment's DFA comes
-/// before `flags`, a policydb's DFA sits in a nested struct).
-fn read_policy(bytes: &[u8]) -> Result<PolicyParts, String> {
+/// Walks the tagged stream of a binary policy and returns its top-level
+/// profiles. Each value is a tag byte and a payload; a name (tag 4) labels
+/// the value after it; structs nest. A profile's name is the first string
+/// in its struct; its file DFA is the `aadfa` blob directly inside the
+/// struct after the `flags` struct (an attachment's DFA comes before
+/// `flags`, a policydb's DFA sits in a nested struct).
+fn read_policy(bytes: &[u8]) -> Result<Vec<PolicyParts>, String> {
     let mut reader = Reader { bytes, pos: 0 };
-    let mut parts = PolicyParts::default();
+    let mut profiles: Vec<PolicyParts> = Vec::new();
     let mut structs: Vec<String> = Vec::new();
     let mut name = String::new();
     let mut seen_flags = false;
-    let mut profiles = 0;
     while reader.pos < bytes.len() {
         let tag = reader.take(1)?[0];
         match tag {
@@ -165,23 +219,28 @@ fn read_policy(bytes: &[u8]) -> Result<PolicyParts, String> {
             }
             5 => {
                 let value = reader.string()?;
-                if structs.last().is_some_and(|s| s == "xtable") && profiles == 1 {
-                    parts.exec_targets.push(value);
+                let profile = profiles.last_mut();
+                match (structs.len(), structs.last().map(String::as_str), profile) {
+                    (1, _, Some(profile)) if profile.name.is_empty() => profile.name = value,
+                    (_, Some("xtable"), Some(profile)) => profile.exec_targets.push(value),
+                    _ => {}
                 }
             }
             6 => {
                 let length = reader.u32()? as usize;
                 let blob = reader.take(length)?;
-                let in_profile = structs.len() == 1 && profiles == 1;
-                if name == "aadfa" && in_profile && seen_flags && parts.file_dfa.is_none() {
-                    parts.file_dfa = Some(blob.to_vec());
+                let profile = profiles.last_mut().filter(|_| structs.len() == 1);
+                let wanted = name == "aadfa" && seen_flags;
+                if let Some(profile) = profile.filter(|p| p.file_dfa.is_none() && wanted) {
+                    profile.file_dfa = Some(blob.to_vec());
                 }
             }
             7 => {
                 if structs.is_empty() && name == "profile" {
-                    profiles += 1;
+                    profiles.push(PolicyParts::default());
+                    seen_flags = false;
                 }
-                seen_flags |= name == "flags" && structs.len() == 1 && profiles == 1;
+                seen_flags |= name == "flags" && structs.len() == 1;
                 structs.push(std::mem::take(&mut name));
             }
             8 => {
@@ -195,7 +254,7 @@ fn read_policy(bytes: &[u8]) -> Result<PolicyParts, String> {
         }
         name.clear();
     }
-    Ok(parts)
+    Ok(profiles)
 }
 
 struct Reader<'b> {
@@ -389,31 +448,35 @@ pub struct Difference {
 }
 
 impl CompiledPolicy {
-    /// Decides whether `ours` gives every path (every byte string without
-    /// NUL, which no path contains) the same permissions as the parser's
-    /// tables, by a breadth-first walk of the product of the automata. On a
-    /// difference returns a shortest path showing it. `same` compares two
-    /// decisions (so the caller can map exec table indices to names).
+    /// Decides whether `ours` gives every path the same permissions as the
+    /// parser's tables, by a breadth-first walk of the product of the
+    /// automata. On a difference returns a shortest path showing it.
+    /// `same` compares two decisions (so the caller can map exec table
+    /// indices to names); its last argument says whether the string holds
+    /// a NUL. With `link_pairs`, strings with NUL (the link pairs
+    /// `PATH\0TARGET`) are compared too; without, only paths.
     pub fn equivalent(
         &self,
         ours: &Dfa<PathPermissions>,
-        same: impl Fn(&PathPermissions, &PathPermissions) -> bool,
+        link_pairs: bool,
+        same: impl Fn(&PathPermissions, &PathPermissions, bool) -> bool,
     ) -> Result<(), Difference> {
-        type Key = (StateId, u32, u32);
-        let start: Key = (ours.start(), 1, 1);
+        type Key = (StateId, u32, u32, bool);
+        let start: Key = (ours.start(), 1, 1, false);
         let mut parent: HashMap<Key, (Key, u8)> = HashMap::new();
         let mut queue = VecDeque::from([start]);
         let mut seen = HashSet::from([start]);
+        let bytes = self.joint_representatives(ours, link_pairs);
         while let Some(key) = queue.pop_front() {
             let theirs = self.permissions_at(key.1, key.2);
-            if !same(ours.label(key.0), &theirs) {
+            if !same(ours.label(key.0), &theirs, key.3) {
                 return Err(Difference {
                     path: path_to(&parent, start, key),
                     ours: *ours.label(key.0),
                     theirs,
                 });
             }
-            for byte in 1..=255u8 {
+            for &byte in &bytes {
                 let deny_state = match &self.deny_dfa {
                     Some(dfa) => dfa.step(key.2, byte),
                     None => 0,
@@ -422,6 +485,7 @@ impl CompiledPolicy {
                     ours.next(key.0, byte),
                     self.dfa.step(key.1, byte),
                     deny_state,
+                    key.3 || byte == 0,
                 );
                 if seen.insert(next) {
                     parent.insert(next, (key, byte));
@@ -430,6 +494,20 @@ impl CompiledPolicy {
             }
         }
         Ok(())
+    }
+
+    /// One byte per class of bytes that all three automata treat alike;
+    /// NUL only when `with_nul`.
+    fn joint_representatives(&self, ours: &Dfa<PathPermissions>, with_nul: bool) -> Vec<u8> {
+        let class = |dfa: &KernelDfa, byte: u8| dfa.equivalence.get(byte as usize).copied();
+        let mut seen = HashSet::new();
+        let first = if with_nul { 0 } else { 1 };
+        (first..=255u8)
+            .filter(|&byte| {
+                let deny = self.deny_dfa.as_ref().and_then(|dfa| class(dfa, byte));
+                seen.insert((ours.classes().class(byte), class(&self.dfa, byte), deny))
+            })
+            .collect()
     }
 
     /// The decision in kernel state `state` (and `deny_state` of the copy
@@ -469,4 +547,23 @@ impl KernelDfa {
         let at = |table: &[u32]| table.get(state as usize).copied().unwrap_or(0);
         (at(&self.accept), at(&self.accept2))
     }
+}
+
+/// The policy file at `path` with its includes expanded
+/// (`apparmor_parser -p`).
+pub fn preprocess(path: &std::path::Path) -> Result<String, OracleError> {
+    let mut command = Command::new(parser_path());
+    command.args(["-Q", "-K", "-p"]);
+    // AAPROVE_INCLUDE_DIR adds an include search directory (`-I`), as the
+    // upstream test corpus needs.
+    if let Some(dir) = std::env::var_os("AAPROVE_INCLUDE_DIR") {
+        command.arg("-I").arg(dir);
+    }
+    let output = command.arg(path).output().map_err(OracleError::Io)?;
+    if !output.status.success() {
+        return Err(OracleError::Rejected(
+            String::from_utf8_lossy(&output.stderr).into(),
+        ));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }

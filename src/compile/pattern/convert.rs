@@ -33,20 +33,38 @@ pub const UPSTREAM_MAX_ALTERNATION_DEPTH: usize = 50;
 
 /// Rewrites one glob into the upstream regex dialect.
 pub fn glob_to_regex(glob: &[u8], max_depth: usize) -> Result<Vec<u8>, PatternError> {
+    Ok(rewrite(glob, max_depth)?.regex)
+}
+
+/// A rewritten glob, with where each regex byte came from.
+pub struct Rewritten {
+    pub regex: Vec<u8>,
+    /// `origin[i]` is the offset in the glob of the item that produced
+    /// `regex[i]` (a `{`, `,` or `}` for the group operators).
+    pub origin: Vec<usize>,
+}
+
+/// Rewrites one glob, keeping the origin of each regex byte.
+pub fn rewrite(glob: &[u8], max_depth: usize) -> Result<Rewritten, PatternError> {
     let mut rewriter = Rewriter {
         glob,
         out: Vec::with_capacity(glob.len() * 2),
+        origin: Vec::with_capacity(glob.len() * 2),
         group_items: vec![0],
         in_class: false,
         max_depth: max_depth.min(UPSTREAM_MAX_ALTERNATION_DEPTH - 1),
     };
     rewriter.run()?;
-    Ok(rewriter.out)
+    Ok(Rewritten {
+        regex: rewriter.out,
+        origin: rewriter.origin,
+    })
 }
 
 struct Rewriter<'g> {
     glob: &'g [u8],
     out: Vec<u8>,
+    origin: Vec<usize>,
     /// For each open `{` (index 0 is the top level), how many `,` it holds.
     group_items: Vec<usize>,
     in_class: bool,
@@ -60,12 +78,13 @@ impl Rewriter<'_> {
     fn run(&mut self) -> Result<(), PatternError> {
         let mut pos = 0;
         while pos < self.glob.len() {
-            let byte = self.glob[pos];
-            pos = if byte == b'\\' {
+            let start = pos;
+            pos = if self.glob[pos] == b'\\' {
                 self.escaped(pos + 1)?
             } else {
                 self.plain(pos)?
             };
+            self.origin.resize(self.out.len(), start);
         }
         if self.group_items.len() > 1 || self.in_class {
             return Err(PatternError::Unclosed);
@@ -248,24 +267,28 @@ pub fn escape_sequence_value(text: &[u8]) -> Option<(u8, usize)> {
 /// other than `/` (a distinct namespace to Linux). A trailing `/` is kept:
 /// it is what makes a rule apply to a directory.
 pub fn collapse_slashes(pattern: &[u8]) -> Vec<u8> {
+    collapse_slashes_with_origin(pattern).0
+}
+
+/// [`collapse_slashes`], with the offset in `pattern` of each kept byte.
+pub fn collapse_slashes_with_origin(pattern: &[u8]) -> (Vec<u8>, Vec<usize>) {
     if pattern.len() < 2 {
-        return pattern.to_vec();
+        return (pattern.to_vec(), (0..pattern.len()).collect());
     }
     let keeps_namespace = pattern.starts_with(b"//") && pattern.get(2) != Some(&b'/');
-    let (mut out, rest) = if keeps_namespace {
-        (b"//".to_vec(), &pattern[2..])
-    } else {
-        (Vec::with_capacity(pattern.len()), pattern)
-    };
+    let skip = if keeps_namespace { 2 } else { 0 };
+    let mut out = pattern[..skip].to_vec();
+    let mut origin: Vec<usize> = (0..skip).collect();
     let mut after_slash = false;
-    for &byte in rest {
+    for (offset, &byte) in pattern.iter().enumerate().skip(skip) {
         if byte == b'/' && after_slash {
             continue;
         }
         after_slash = byte == b'/';
         out.push(byte);
+        origin.push(offset);
     }
-    out
+    (out, origin)
 }
 
 #[cfg(test)]

@@ -25,6 +25,11 @@ pub enum Ir {
     Class(ByteSet),
     Concat(Vec<Ir>),
     Alternation(Vec<Ir>),
+    /// A `{a,b}` of the glob: the index of its [`GroupSpan`] in
+    /// [`Pattern::groups`], and its alternatives. Matches like
+    /// [`Ir::Alternation`]; the index lets `explain` say which alternative
+    /// matched.
+    Group(usize, Vec<Ir>),
     /// Zero or more.
     Star(Box<Ir>),
     /// One or more.
@@ -41,6 +46,27 @@ pub struct Pattern {
     /// The upstream regex text, for diagnostics and `-D rule-exprs`-style
     /// debugging.
     pub regex: Vec<u8>,
+    /// Where each `{...}` of the pattern is, indexed by [`Ir::Group`].
+    pub groups: Vec<GroupSpan>,
+}
+
+/// A `{...}` in a pattern's text: byte offsets of its `{`, of each `,`
+/// directly in it, and of its `}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupSpan {
+    pub braces: Vec<usize>,
+}
+
+impl GroupSpan {
+    /// The byte range of alternative `index` in the pattern's text.
+    pub fn alternative(&self, index: usize) -> std::ops::Range<usize> {
+        self.braces[index] + 1..self.braces[index + 1]
+    }
+
+    /// The byte range of the whole group, braces included.
+    pub fn whole(&self) -> std::ops::Range<usize> {
+        self.braces[0]..self.braces[self.braces.len() - 1] + 1
+    }
 }
 
 /// Why a pattern is not a valid AppArmor glob.
@@ -105,10 +131,23 @@ pub fn parse(pattern: &str, limits: &Limits) -> Result<Pattern, PatternError> {
             limit: limits.max_pattern_len,
         });
     }
-    let collapsed = convert::collapse_slashes(pattern.as_bytes());
-    let regex = convert::glob_to_regex(&collapsed, limits.max_alternation_depth)?;
-    let (ir, exact) = regex::parse_regex(&regex)?;
-    Ok(Pattern { ir, exact, regex })
+    let (collapsed, kept) = convert::collapse_slashes_with_origin(pattern.as_bytes());
+    let rewritten = convert::rewrite(&collapsed, limits.max_alternation_depth)?;
+    let parsed = regex::parse_regex_with_groups(&rewritten.regex)?;
+    let in_pattern = |regex_offset: usize| kept[rewritten.origin[regex_offset]];
+    let groups = parsed
+        .groups
+        .iter()
+        .map(|offsets| GroupSpan {
+            braces: offsets.iter().map(|&offset| in_pattern(offset)).collect(),
+        })
+        .collect();
+    Ok(Pattern {
+        ir: parsed.ir,
+        exact: parsed.exact,
+        regex: rewritten.regex,
+        groups,
+    })
 }
 
 /// Parses an upstream regex directly (no glob rewrite, no slash collapse),
@@ -120,5 +159,6 @@ pub fn parse_upstream_regex(regex: &str) -> Result<Pattern, PatternError> {
         ir,
         exact,
         regex: regex.as_bytes().to_vec(),
+        groups: Vec::new(),
     })
 }

@@ -27,8 +27,15 @@ enum Token {
 const OPERATORS: &[u8] = b"*+.|^-[]()";
 const ESCAPABLE: &[u8] = b"*+.|^$-[](){}";
 
+#[cfg(test)]
 fn lex(regex: &[u8]) -> Vec<Token> {
+    lex_with_positions(regex).0
+}
+
+/// The tokens and the regex offset each starts at.
+fn lex_with_positions(regex: &[u8]) -> (Vec<Token>, Vec<usize>) {
     let mut tokens = Vec::with_capacity(regex.len());
+    let mut starts = Vec::with_capacity(regex.len());
     let mut pos = 0;
     while pos < regex.len() {
         let byte = regex[pos];
@@ -40,8 +47,10 @@ fn lex(regex: &[u8]) -> Vec<Token> {
             } else {
                 Token::Byte(byte)
             });
+            starts.push(pos - 1);
             continue;
         }
+        starts.push(pos - 1);
         let rest = &regex[pos..];
         match rest.first() {
             Some(next) if ESCAPABLE.contains(next) => {
@@ -59,30 +68,62 @@ fn lex(regex: &[u8]) -> Vec<Token> {
             },
         }
     }
-    tokens
+    (tokens, starts)
 }
 
 /// Parses a whole regex into IR. The result says whether the regex has a
 /// wildcard (a star, plus, `.` or class), which upstream uses to tell exact
 /// rules from glob rules.
 pub fn parse_regex(regex: &[u8]) -> Result<(Ir, bool), PatternError> {
-    let tokens = lex(regex);
+    let parsed = parse_regex_with_groups(regex)?;
+    Ok((parsed.ir, parsed.exact))
+}
+
+/// A parsed regex with the groups `(...)` it holds.
+pub struct ParsedRegex {
+    pub ir: Ir,
+    pub exact: bool,
+    /// For each [`Ir::Group`] index: the regex offsets of its `(`, each
+    /// `|` directly in it, and its `)`.
+    pub groups: Vec<Vec<usize>>,
+}
+
+/// Parses a whole regex, numbering its groups in the order of their `(`.
+pub fn parse_regex_with_groups(regex: &[u8]) -> Result<ParsedRegex, PatternError> {
+    let (tokens, starts) = lex_with_positions(regex);
     let mut parser = Parser {
         tokens: &tokens,
+        starts: &starts,
         pos: 0,
         has_wildcard: false,
+        groups: Vec::new(),
     };
-    let ir = parser.regex()?;
+    let (alternatives, _) = parser.alternatives()?;
     if parser.pos != tokens.len() {
         return Err(parser.error());
     }
-    Ok((ir, !parser.has_wildcard))
+    Ok(ParsedRegex {
+        ir: join_alternatives(alternatives),
+        exact: !parser.has_wildcard,
+        groups: parser.groups,
+    })
+}
+
+fn join_alternatives(mut alternatives: Vec<Ir>) -> Ir {
+    if alternatives.len() == 1 {
+        alternatives.pop().expect("one alternative")
+    } else {
+        Ir::Alternation(alternatives)
+    }
 }
 
 struct Parser<'t> {
     tokens: &'t [Token],
+    /// The regex offset of each token.
+    starts: &'t [usize],
     pos: usize,
     has_wildcard: bool,
+    groups: Vec<Vec<usize>>,
 }
 
 impl Parser<'_> {
@@ -100,27 +141,17 @@ impl Parser<'_> {
         PatternError::Regex { token: self.pos }
     }
 
-    /// `regex: empty | expr`, where an `expr` may start with `|`.
-    fn regex(&mut self) -> Result<Ir, PatternError> {
-        let mut alternatives = Vec::new();
-        if self.eat(b'|') {
-            alternatives.push(Ir::Empty);
-            alternatives.push(self.terms()?);
-        } else {
-            let first = self.terms()?;
-            if matches!(first, Ir::Empty) && self.peek() != Some(Token::Operator(b'|')) {
-                return Ok(Ir::Empty);
-            }
-            alternatives.push(first);
-        }
-        while self.eat(b'|') {
+    /// `regex: empty | expr`, where an `expr` may start with `|`: the
+    /// alternatives, and the token index of each `|` between them.
+    fn alternatives(&mut self) -> Result<(Vec<Ir>, Vec<usize>), PatternError> {
+        let mut alternatives = vec![self.terms()?];
+        let mut bars = Vec::new();
+        while self.peek() == Some(Token::Operator(b'|')) {
+            bars.push(self.pos);
+            self.pos += 1;
             alternatives.push(self.terms()?);
         }
-        Ok(if alternatives.len() == 1 {
-            alternatives.pop().expect("one alternative")
-        } else {
-            Ir::Alternation(alternatives)
-        })
+        Ok((alternatives, bars))
     }
 
     /// Zero or more quantified terms; empty gives [`Ir::Empty`].
@@ -168,17 +199,27 @@ impl Parser<'_> {
             }
             Token::Operator(op @ (b'^' | b'-' | b']')) => Ok(Ir::Byte(op)),
             Token::Operator(b'[') => self.class(),
-            Token::Operator(b'(') => {
-                let inner = self.regex()?;
-                if !self.eat(b')') {
-                    return Err(self.error());
-                }
-                Ok(inner)
-            }
+            Token::Operator(b'(') => self.group(self.pos - 1),
             Token::Operator(_) => Err(PatternError::Regex {
                 token: self.pos - 1,
             }),
         }
+    }
+
+    /// After `(`: the group's alternatives up to `)`.
+    fn group(&mut self, open: usize) -> Result<Ir, PatternError> {
+        let index = self.groups.len();
+        self.groups.push(Vec::new());
+        let (alternatives, bars) = self.alternatives()?;
+        let close = self.pos;
+        if !self.eat(b')') {
+            return Err(self.error());
+        }
+        let tokens = std::iter::once(open)
+            .chain(bars)
+            .chain(std::iter::once(close));
+        self.groups[index] = tokens.map(|token| self.starts[token]).collect();
+        Ok(Ir::Group(index, alternatives))
     }
 
     /// After `[`: a class, its negation, or the `[^^...]` form.

@@ -1,15 +1,19 @@
 //! L002 `dangerous-write`: write access to kernel control files.
 //!
-//! FIXME: the check tests each rule against a few sample paths with the
-//! stopgap matcher of `lint::glob`, not against every path of the sensitive
-//! trees, so a rule such as `/sys/kernel/security/foo/** w` that covers none
-//! of the samples is missed. The automaton-based version will compare the
-//! profile's permission automaton with the sensitive trees instead.
+//! Exact over the whole of each sensitive place: a rule is reported when
+//! its pattern, the place and the paths the profile still lets be written
+//! (after every deny rule, priorities included) share a path.
 
+use crate::compile::byteset::ByteSet;
+use crate::compile::dfa;
+use crate::compile::pattern::Ir;
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::{Check, Lint, glob};
-use crate::model::{Decision, FilePerms, FileRule, OwnerQualifier, Profile};
+use crate::lint::context::PathSet;
+use crate::lint::context::{Region, grants};
+use crate::lint::examples::{PathQuery, Paths};
+use crate::lint::{Check, Lint, LintContext};
+use crate::model::{FilePerms, FileRule};
 
 declare_lint! {
     /// Reports rules that let a profile write kernel control files.
@@ -47,10 +51,15 @@ declare_lint! {
     /// or, better, a pattern that names only the files the program uses.
     ///
     /// ## Known problems
-    /// The lint checks a handful of sample paths, not every path of the
-    /// sensitive trees: a rule that covers a file of `/sys/kernel/security/`
-    /// other than the samples (AppArmor's `.load`, `.replace` and `.remove`,
-    /// `ima/policy`, `evm`) is missed. It ignores rule priorities.
+    /// Only these three places are checked; other dangerous files (such as
+    /// `/proc/sys/kernel/core_pattern`) are the business of
+    /// `unguarded-file-rule` when a `file,` rule grants them. When several
+    /// allow rules grant the same write, each of them is reported. In
+    /// `/sys/kernel/security/` only names without a `.` count, and
+    /// AppArmor's `.load`, `.replace`, `.remove` and `.access` (its files
+    /// are named so), so that a rule such as `owner /**.png w` is not
+    /// reported for it. Profiles with includes that were not found are
+    /// skipped, since the missing file may deny the write.
     pub static DANGEROUS_WRITE = Lint {
         code: "L002",
         name: "dangerous-write",
@@ -59,152 +68,124 @@ declare_lint! {
     };
 }
 
-/// A sensitive place: how messages name it, why it matters, the paths the
-/// check tests, and the pattern a `deny` rule should use.
+/// A sensitive place: how messages name it, why it matters, and the
+/// pattern that covers all of it (also what a `deny` rule should use).
 struct Target {
     name: &'static str,
     why: &'static str,
-    samples: &'static [&'static str],
-    deny_pattern: &'static str,
+    pattern: &'static str,
 }
 
 const TARGETS: [Target; 3] = [
     Target {
         name: "`/proc/sysrq-trigger`",
         why: "a write to `/proc/sysrq-trigger` can reboot, crash or freeze the host",
-        samples: &["/proc/sysrq-trigger"],
-        deny_pattern: "/proc/sysrq-trigger",
+        pattern: "/proc/sysrq-trigger",
     },
     Target {
         name: "`/proc/kcore`",
         why: "`/proc/kcore` maps the kernel's memory",
-        samples: &["/proc/kcore"],
-        deny_pattern: "/proc/kcore",
+        pattern: "/proc/kcore",
     },
     Target {
         name: "the security file system `/sys/kernel/security/`",
         why: "`/sys/kernel/security/` loads and replaces security policy",
-        samples: &[
-            "/sys/kernel/security/apparmor/.load",
-            "/sys/kernel/security/apparmor/.replace",
-            "/sys/kernel/security/apparmor/.remove",
-            "/sys/kernel/security/ima/policy",
-            "/sys/kernel/security/evm",
-        ],
-        deny_pattern: "/sys/kernel/security/**",
+        pattern: "/sys/kernel/security/**",
     },
 ];
+
+/// AppArmor's policy files in securityfs, named with a leading dot.
+const CONTROL_FILES: [&str; 4] = [".load", ".replace", ".remove", ".access"];
+
+/// The paths of a target: its pattern's, except under a directory
+/// (`**`), where only names without a `.` count, and [`CONTROL_FILES`].
+fn place(context: &LintContext, target: &Target) -> Option<PathSet> {
+    let Some(directory) = target.pattern.strip_suffix("**") else {
+        return context.pattern(target.pattern);
+    };
+    let mut excluded = ByteSet::single(b'/');
+    excluded.insert(0);
+    let component = Ir::Plus(Box::new(Ir::Class(excluded.complement())));
+    excluded.insert(b'.');
+    let plain = Ir::Plus(Box::new(Ir::Class(excluded.complement())));
+    let literal = |text: &str| Ir::Concat(text.bytes().map(Ir::Byte).collect());
+    let mut names: Vec<Ir> = CONTROL_FILES.iter().map(|name| literal(name)).collect();
+    names.push(plain);
+    let name = Ir::Alternation(names);
+    let mut parts: Vec<Ir> = directory.bytes().map(Ir::Byte).collect();
+    parts.push(Ir::Star(Box::new(Ir::Concat(vec![
+        component,
+        Ir::Byte(b'/'),
+    ]))));
+    parts.push(name);
+    let dfa = dfa::from_ir(&Ir::Concat(parts), &context.limits).ok()?;
+    Some(std::rc::Rc::new(Paths::new(dfa)))
+}
 
 /// `w` and `a`, the permissions this lint is about.
 const WRITES: FilePerms = FilePerms(FilePerms::WRITE.0 | FilePerms::APPEND.0);
 
-fn check(lint: &Lint, profile: &Profile, diagnostics: &mut Vec<Diagnostic>) {
-    // Each deny rule is matched once per sample, not once per allow rule.
-    let denials: Vec<Vec<Denied>> = TARGETS
+fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
+    if !super::is_complete(context.profile) {
+        return;
+    }
+    let places = TARGETS.map(|target| place(context, &target));
+    for rule in context
+        .profile
+        .file_rules
         .iter()
-        .map(|target| target.samples.iter().map(|s| denied(profile, s)).collect())
-        .collect();
-    for rule in &profile.file_rules {
-        if !super::grants(rule.qualifiers.decision) || writes_of(rule.perms).is_empty() {
+        .filter(|rule| grants(rule))
+    {
+        let writes = FilePerms(super::path_perms(rule).0 & WRITES.0);
+        if writes.is_empty() {
             continue;
         }
-        for (target, denials) in TARGETS.iter().zip(&denials) {
-            let samples = target.samples.iter().zip(denials);
-            let mut writable = samples.filter(|(sample, denied)| rule_writes(rule, sample, denied));
-            if let Some((sample, _)) = writable.next() {
-                diagnostics.push(finding(lint, rule, target, sample));
+        for (target, place) in TARGETS.iter().zip(&places) {
+            let Some(place) = place else {
+                continue;
+            };
+            if let Some(example) = still_writable(context, rule, writes, place) {
+                diagnostics.push(finding(lint, rule, target, &example));
             }
         }
     }
 }
 
-/// The write permissions in `perms`; `w` implies `a`, as in the compiler.
-fn writes_of(perms: FilePerms) -> FilePerms {
-    let mut writes = FilePerms(perms.0 & WRITES.0);
-    if writes.contains(FilePerms::WRITE) {
-        writes = writes.union(FilePerms::APPEND);
+/// A path of `place` that `rule` lets be written and no deny rule takes
+/// back, if there is one.
+fn still_writable(
+    context: &LintContext,
+    rule: &FileRule,
+    writes: FilePerms,
+    place: &Paths,
+) -> Option<String> {
+    let pattern = context.pattern(&rule.pattern)?;
+    let covered = || PathQuery::new().with(&pattern, true).with_kept(place, true);
+    if covered().is_empty() {
+        return None;
     }
-    writes
-}
-
-/// The writes that deny rules remove from one sample path, in the owner
-/// half and in the other half of the permissions.
-#[derive(Clone, Copy, Default)]
-struct Denied {
-    owner: FilePerms,
-    other: FilePerms,
-}
-
-impl Denied {
-    fn in_half(self, half: OwnerQualifier) -> FilePerms {
-        match half {
-            OwnerQualifier::Other => self.other,
-            _ => self.owner,
-        }
-    }
-}
-
-fn denied(profile: &Profile, sample: &str) -> Denied {
-    let mut denied = Denied::default();
-    let deny_rules = profile.file_rules.iter();
-    let deny_rules = deny_rules.filter(|rule| rule.qualifiers.decision == Decision::Deny);
-    for rule in deny_rules.filter(|rule| covers(rule, sample)) {
-        let writes = writes_of(rule.perms);
-        for half in halves(rule.qualifiers.owner) {
-            match half {
-                OwnerQualifier::Other => denied.other = denied.other.union(writes),
-                _ => denied.owner = denied.owner.union(writes),
+    for &half in super::halves(rule) {
+        for perm in super::each_perm(writes) {
+            let writable = context.region(Region::Allowed, perm, half)?;
+            if let Some(example) = covered().with_kept(&writable, true).examples(1).pop() {
+                return Some(example);
             }
         }
     }
-    denied
+    None
 }
 
-/// Whether `rule` grants a write on `sample` that `denied` does not take
-/// away, in either half (owner, other) of the permissions.
-fn rule_writes(rule: &FileRule, sample: &str, denied: &Denied) -> bool {
-    if !covers(rule, sample) {
-        return false;
-    }
-    let granted = writes_of(rule.perms);
-    let halves = halves(rule.qualifiers.owner);
-    halves
-        .iter()
-        .any(|&half| !granted.minus(denied.in_half(half)).is_empty())
-}
-
-/// The halves of the permission table a qualifier applies to.
-fn halves(owner: OwnerQualifier) -> Vec<OwnerQualifier> {
-    match owner {
-        OwnerQualifier::Both => vec![OwnerQualifier::Owner, OwnerQualifier::Other],
-        half => vec![half],
-    }
-}
-
-fn covers(rule: &FileRule, sample: &str) -> bool {
-    match glob::matches(&rule.pattern, sample) {
-        Some(covered) => covered,
-        None => {
-            log::debug!("pattern `{}` is past the matcher's limits", rule.pattern);
-            false
-        }
-    }
-}
-
-fn finding(lint: &Lint, rule: &FileRule, target: &Target, sample: &str) -> Diagnostic {
+fn finding(lint: &Lint, rule: &FileRule, target: &Target, example: &str) -> Diagnostic {
+    let writes = FilePerms(super::path_perms(rule).0 & WRITES.0);
     let message = format!("`{}` allows writing {}", rule.pattern, target.name);
-    let label = format!("grants `{}`", writes_of(rule.perms).letters());
-    let mut diagnostic = lint
-        .diagnostic(message)
-        .with_primary(rule.origin.span, label)
-        .with_include_chain(rule.origin.include_chain.clone())
-        .with_note(target.why);
-    if target.samples.len() > 1 {
-        diagnostic = diagnostic.with_note(format!("for example `{sample}`"));
+    let label = format!("grants `{}`", writes.letters());
+    let mut diagnostic = super::rule_finding(lint, rule, message, &label).with_note(target.why);
+    if example != target.pattern {
+        diagnostic = diagnostic.with_note(format!("for example `{example}`"));
     }
     let help = format!(
         "narrow the pattern, or add `deny {} w,` to this profile",
-        target.deny_pattern
+        target.pattern
     );
     diagnostic.with_help(help)
 }
@@ -212,50 +193,11 @@ fn finding(lint: &Lint, rule: &FileRule, target: &Target, sample: &str) -> Diagn
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Origin, Qualifiers};
-    use crate::source::{FileId, Span};
-
-    fn rule(text: &str) -> FileRule {
-        let mut words: Vec<&str> = text.split_whitespace().collect();
-        let mut qualifiers = Qualifiers::default();
-        while words.len() > 2 {
-            match words.remove(0) {
-                "deny" => qualifiers.decision = Decision::Deny,
-                "owner" => qualifiers.owner = OwnerQualifier::Owner,
-                "other" => qualifiers.owner = OwnerQualifier::Other,
-                word => panic!("test rule word {word}"),
-            }
-        }
-        FileRule {
-            origin: Origin {
-                span: Span::new(FileId(0), 0, 0),
-                include_chain: Vec::new(),
-            },
-            qualifiers,
-            pattern: words[0].to_string(),
-            perms: FilePerms::from_letters(words[1]).expect("test perms"),
-            exec: None,
-            link: None,
-        }
-    }
-
-    fn profile(rules: &[&str]) -> Profile {
-        Profile {
-            name: "test".into(),
-            origin: rule("/x r").origin,
-            attachment: None,
-            flags: Vec::new(),
-            is_hat: false,
-            file_rules: rules.iter().map(|text| rule(text)).collect(),
-            other_rules: Vec::new(),
-            children: Vec::new(),
-            unresolved_includes: Vec::new(),
-        }
-    }
+    use crate::lint::rules::tests::{lint_text, profile_text};
 
     #[test]
     fn counts_findings_after_deny_rules() {
-        let cases: [(&[&str], usize); 9] = [
+        let cases: [(&[&str], usize); 13] = [
             (&["/proc/sysrq-trigger w"], 1),
             (&["/proc/sysrq-trigger r"], 0),
             (&["/proc/kcore a"], 1),
@@ -268,11 +210,15 @@ mod tests {
             (&["/proc/* w", "deny owner /proc/* w"], 2),
             (&["owner /proc/* w", "deny owner /proc/* w"], 0),
             (&["deny /proc/kcore w"], 0),
+            (&["/sys/kernel/security/foo/** w"], 1),
+            (&["/sys/** w", "deny /sys/kernel/security/{,**} w"], 0),
+            (&["owner /**.png w"], 0),
+            (&["/sys/kernel/security/apparmor/.* w"], 1),
         ];
         for (rules, expected) in cases {
-            let mut diagnostics = Vec::new();
-            check(&DANGEROUS_WRITE, &profile(rules), &mut diagnostics);
-            assert_eq!(diagnostics.len(), expected, "{rules:?}");
+            let text = profile_text(rules);
+            let found = lint_text(&DANGEROUS_WRITE, &text);
+            assert_eq!(found.len(), expected, "{rules:?}: {found:#?}");
         }
     }
 }

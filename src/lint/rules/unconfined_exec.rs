@@ -2,8 +2,9 @@
 
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::{Check, Lint};
-use crate::model::{ExecMode, ExecTransition, FileRule, Profile};
+use crate::lint::context::grants;
+use crate::lint::{Check, Lint, LintContext};
+use crate::model::{ExecMode, ExecTransition, FileRule};
 
 declare_lint! {
     /// Reports allow rules whose exec mode can run a program unconfined.
@@ -53,12 +54,12 @@ declare_lint! {
     };
 }
 
-fn check(lint: &Lint, profile: &Profile, diagnostics: &mut Vec<Diagnostic>) {
-    for rule in &profile.file_rules {
+fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
+    for rule in &context.profile.file_rules {
         let Some(exec) = rule.exec.as_ref() else {
             continue;
         };
-        if super::grants(rule.qualifiers.decision) && can_run_unconfined(exec) {
+        if grants(rule) && can_run_unconfined(exec) {
             diagnostics.push(finding(lint, rule, exec));
         }
     }

@@ -1,0 +1,163 @@
+//! DFA minimisation by Hopcroft's partition refinement.
+//!
+//! States start in blocks by label; a block is split whenever some of its
+//! states, and not others, reach a given block on a given byte class. The
+//! smaller half of each split goes back on the work list, which keeps the
+//! work at about `classes * states * log(states)`.
+
+use std::hash::Hash;
+
+use crate::compile::dfa::{Dfa, StateId};
+use crate::compile::hash::FastMap;
+
+/// The coarsest partition of `reachable` compatible with labels and
+/// transitions: the block of each state (`u32::MAX` for unreachable ones)
+/// and the number of blocks.
+pub fn partition<L: Eq + Hash>(dfa: &Dfa<L>, reachable: &[StateId]) -> (Vec<u32>, usize) {
+    let mut refiner = Refiner::new(dfa, reachable);
+    while let Some((splitter, class)) = refiner.work.pop() {
+        refiner.queued[splitter as usize * refiner.classes + class] = false;
+        refiner.split_by(splitter, class);
+    }
+    let count = refiner.members.len();
+    (refiner.block, count)
+}
+
+struct Refiner {
+    classes: usize,
+    /// Sources of each (class, target) pair: `sources[offsets[i]..offsets[i + 1]]`
+    /// for `i = class * states + target`.
+    offsets: Vec<u32>,
+    sources: Vec<StateId>,
+    states: usize,
+    block: Vec<u32>,
+    members: Vec<Vec<StateId>>,
+    work: Vec<(u32, usize)>,
+    /// Whether (block, class) is on the work list.
+    queued: Vec<bool>,
+    /// For the splitter being processed: marked states and per-block counts.
+    mark: Vec<bool>,
+    marked_in: Vec<u32>,
+}
+
+impl Refiner {
+    fn new<L: Eq + Hash>(dfa: &Dfa<L>, reachable: &[StateId]) -> Refiner {
+        let (states, classes) = (dfa.state_count(), dfa.classes().count());
+        let mut block = vec![u32::MAX; states];
+        let mut members: Vec<Vec<StateId>> = Vec::new();
+        let mut by_label: FastMap<&L, u32> = FastMap::default();
+        for &state in reachable {
+            let next = by_label.len() as u32;
+            let id = *by_label.entry(dfa.label(state)).or_insert(next);
+            if id as usize == members.len() {
+                members.push(Vec::new());
+            }
+            members[id as usize].push(state);
+            block[state as usize] = id;
+        }
+        let (offsets, sources) = inverse(dfa, reachable);
+        let work: Vec<(u32, usize)> = (0..members.len() as u32)
+            .flat_map(|b| (0..classes).map(move |c| (b, c)))
+            .collect();
+        Refiner {
+            classes,
+            offsets,
+            sources,
+            states,
+            queued: vec![true; members.len() * classes],
+            block,
+            members,
+            work,
+            mark: vec![false; states],
+            marked_in: Vec::new(),
+        }
+    }
+
+    /// Splits every block by "reaches `splitter` on `class`".
+    fn split_by(&mut self, splitter: u32, class: usize) {
+        let mut marked = Vec::new();
+        for &target in &self.members[splitter as usize] {
+            let index = class * self.states + target as usize;
+            let range = self.offsets[index] as usize..self.offsets[index + 1] as usize;
+            for &source in &self.sources[range] {
+                if !self.mark[source as usize] {
+                    self.mark[source as usize] = true;
+                    marked.push(source);
+                }
+            }
+        }
+        self.marked_in.resize(self.members.len(), 0);
+        let mut touched = Vec::new();
+        for &state in &marked {
+            let block = self.block[state as usize];
+            if self.marked_in[block as usize] == 0 {
+                touched.push(block);
+            }
+            self.marked_in[block as usize] += 1;
+        }
+        for block in touched {
+            if (self.marked_in[block as usize] as usize) < self.members[block as usize].len() {
+                self.split(block);
+            }
+            self.marked_in[block as usize] = 0;
+        }
+        for state in marked {
+            self.mark[state as usize] = false;
+        }
+    }
+
+    /// Moves the marked states of `block` into a new block and queues the
+    /// smaller half where the work list needs it.
+    fn split(&mut self, block: u32) {
+        let (inside, outside): (Vec<StateId>, Vec<StateId>) = self.members[block as usize]
+            .iter()
+            .partition(|&&state| self.mark[state as usize]);
+        let new = self.members.len() as u32;
+        for &state in &inside {
+            self.block[state as usize] = new;
+        }
+        let smaller_is_new = inside.len() <= outside.len();
+        self.members[block as usize] = outside;
+        self.members.push(inside);
+        self.queued.resize(self.members.len() * self.classes, false);
+        for class in 0..self.classes {
+            let queued_old = self.queued[block as usize * self.classes + class];
+            let pick = if queued_old || smaller_is_new {
+                new
+            } else {
+                block
+            };
+            let slot = pick as usize * self.classes + class;
+            if !self.queued[slot] {
+                self.queued[slot] = true;
+                self.work.push((pick, class));
+            }
+        }
+    }
+}
+
+/// The inverse transition relation of the reachable states, as offsets
+/// and sources.
+fn inverse<L>(dfa: &Dfa<L>, reachable: &[StateId]) -> (Vec<u32>, Vec<StateId>) {
+    let (states, classes) = (dfa.state_count(), dfa.classes().count());
+    let mut offsets = vec![0u32; states * classes + 1];
+    for &state in reachable {
+        for class in 0..classes {
+            let target = dfa.next_by_class(state, class) as usize;
+            offsets[class * states + target + 1] += 1;
+        }
+    }
+    for index in 1..offsets.len() {
+        offsets[index] += offsets[index - 1];
+    }
+    let mut fill = offsets.clone();
+    let mut sources = vec![0; offsets[states * classes] as usize];
+    for &state in reachable {
+        for class in 0..classes {
+            let index = class * states + dfa.next_by_class(state, class) as usize;
+            sources[fill[index] as usize] = state;
+            fill[index] += 1;
+        }
+    }
+    (offsets, sources)
+}
