@@ -92,7 +92,7 @@ fn regions_are_the_difference_of_the_compiled_policies() {
     for (name, text, policy) in sides {
         let automaton = PermissionAutomaton::build(&resolve(name, text), &Limits::default());
         let ours = automaton.unwrap().permissions_automaton();
-        if let Err(difference) = policy.equivalent(&ours, |a, b| a == b) {
+        if let Err(difference) = policy.equivalent(&ours, false, |a, b, _| a == b) {
             panic!("{name}: aaprove and apparmor_parser differ: {difference:?}");
         }
     }
