@@ -10,6 +10,7 @@
 pub mod ast;
 pub mod lexer;
 pub mod parser;
+pub mod suggest;
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
@@ -173,6 +174,38 @@ mod tests {
             panic!()
         };
         assert!(!profile.items.is_empty());
+    }
+
+    #[test]
+    fn rules_may_span_lines() {
+        let cases = [
+            ("mount options=(ro)\n    /dev/a\n    -> /mnt/,", "mount"),
+            (
+                "dbus send\n    bus=system\n    path=/org/x\n    peer=(name=a),",
+                "dbus",
+            ),
+            ("capability chown\n    setuid,", "capability"),
+            ("/a\n    r,", "file"),
+        ];
+        for (rule, kind) in cases {
+            let text = format!("profile p {{\n  {rule}\n}}\n");
+            assert_eq!(rule_kinds(&text), vec![kind], "{rule}");
+        }
+    }
+
+    #[test]
+    fn a_rule_keyword_on_a_new_line_ends_a_rule_missing_its_comma() {
+        let cases = [
+            "capability chown\n  network inet,",
+            "capability chown\n  /a r,",
+            "signal (send)\n  deny /a r,",
+        ];
+        for rule in cases {
+            let text = format!("profile p {{\n  {rule}\n}}\n");
+            let (_, diagnostics) = parse(&text);
+            let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(messages, ["missing `,` at the end of the rule"], "{rule}");
+        }
     }
 
     #[test]

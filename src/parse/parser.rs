@@ -8,7 +8,7 @@
 
 use super::ast::*;
 use super::lexer::{Lexer, Token, WordMode, is_mode_word};
-use super::{codes, syntax_error};
+use super::{codes, suggest, syntax_error};
 use crate::diagnostic::Diagnostic;
 use crate::model::{Decision, OwnerQualifier};
 use crate::source::{FileId, Span};
@@ -41,12 +41,28 @@ const RULE_KEYWORDS: [&str; 18] = [
     "set",
 ];
 
+/// Words that may start a statement other than a file rule, offered as
+/// suggestions for a misspelt rule keyword.
+const STATEMENT_KEYWORDS: [&str; 15] = [
+    "all", "profile", "hat", "include", "abi", "alias", "audit", "allow", "deny", "owner", "other",
+    "priority", "if", "safe", "unsafe",
+];
+
+/// The rule prefix words, which belong before the rule's path.
+const PREFIX_KEYWORDS: [&str; 6] = ["audit", "allow", "deny", "prompt", "owner", "other"];
+
 pub struct Parser<'a> {
     lexer: Lexer<'a>,
     file: FileId,
     pub diagnostics: Vec<Diagnostic>,
     errors: usize,
     stopped: bool,
+    /// The keyword of the last rule read, to explain a following mistake
+    /// (`capability chown, setuid,`).
+    last_rule: Option<&'static str>,
+    /// The first block whose `}` is indented less than the line of its
+    /// `{`: when a `}` is missing, most likely the one it lacks.
+    misindented_block: Option<Span>,
 }
 
 impl<'a> Parser<'a> {
@@ -57,6 +73,8 @@ impl<'a> Parser<'a> {
             diagnostics: Vec::new(),
             errors: 0,
             stopped: false,
+            last_rule: None,
+            misindented_block: None,
         }
     }
 
@@ -93,6 +111,10 @@ impl<'a> Parser<'a> {
 
     fn syntax(&mut self, span: Span, message: impl Into<String>, label: &str) {
         self.error(syntax_error(span, message, label));
+    }
+
+    fn syntax_help(&mut self, span: Span, message: impl Into<String>, label: &str, help: String) {
+        self.error(syntax_error(span, message, label).with_help(help));
     }
 
     /// Skips to the end of the current rule: past the next `,`, or to the
@@ -136,25 +158,18 @@ impl<'a> Parser<'a> {
             match (self.lexer.peek_char(), open) {
                 (None, None) => return items,
                 (None, Some(open)) => {
-                    let eof = self.here();
-                    self.error(
-                        syntax_error(
-                            eof,
-                            "unexpected end of file: unclosed `{`",
-                            "file ends here",
-                        )
-                        .with_secondary(open, "block opened here")
-                        .with_help("add the missing `}`"),
-                    );
+                    self.unclosed_block(open);
                     return items;
                 }
-                (Some('}'), Some(_)) => {
+                (Some('}'), Some(open)) => {
+                    self.note_indentation(open);
                     self.lexer.eat("}");
                     return items;
                 }
                 (Some('}'), None) => {
                     let span = self.here();
-                    self.syntax(span, "unmatched `}`", "no block to close");
+                    let help = "remove this `}`, or look for a block closed twice above".into();
+                    self.syntax_help(span, "unmatched `}`", "no block to close", help);
                     self.lexer.eat("}");
                 }
                 _ => {
@@ -163,6 +178,38 @@ impl<'a> Parser<'a> {
                     }
                 }
             }
+        }
+    }
+
+    fn unclosed_block(&mut self, open: Span) {
+        let eof = self.here();
+        let mut diagnostic = syntax_error(
+            eof,
+            "unexpected end of file: unclosed `{`",
+            "file ends here",
+        )
+        .with_secondary(open, "block opened here")
+        .with_help("add the missing `}`");
+        if let Some(suspect) = self.misindented_block.filter(|suspect| *suspect != open) {
+            let label = "this block's `}` is indented less than its start";
+            diagnostic = diagnostic.with_secondary(suspect, label);
+        }
+        self.error(diagnostic);
+    }
+
+    /// Remembers the block opened at `open` if the `}` at the cursor is
+    /// indented less than the line of the `{`.
+    fn note_indentation(&mut self, open: Span) {
+        if self.misindented_block.is_some() {
+            return;
+        }
+        let text = self
+            .lexer
+            .text_at(Span::new(self.file, 0, self.lexer.pos()));
+        let close_indent = indentation(text, self.lexer.pos());
+        let open_indent = indentation(text, open.start as usize);
+        if close_indent.is_some_and(|close| open_indent.is_some_and(|open| close < open)) {
+            self.misindented_block = Some(open);
         }
     }
 
@@ -268,11 +315,14 @@ impl<'a> Parser<'a> {
         }
         let Some((name, magic, name_span)) = self.lexer.include_name() else {
             let span = self.here();
-            self.syntax(
-                span,
-                "expected a file name after `include`",
-                "expected `<name>`",
-            );
+            if self.lexer.rest().starts_with('<') {
+                let message = "unterminated include name";
+                let help = "add the closing `>` on the same line".to_string();
+                self.syntax_help(span, message, "name starts here", help);
+            } else {
+                let message = "expected a file name after `include`";
+                self.syntax(span, message, "expected `<name>`");
+            }
             self.recover();
             return None;
         };
@@ -346,10 +396,30 @@ impl<'a> Parser<'a> {
                 quoted: true,
                 span,
             }),
+            Token::Unexpected('"') => {
+                let message = "unterminated quoted string";
+                let help = "add the closing `\"`".to_string();
+                self.syntax_help(span, message, "string starts here", help);
+                self.lexer.skip_line();
+                None
+            }
+            Token::Comma if what == "a rule" => {
+                let message = format!("expected {what}, found `,`");
+                let help = "remove the extra `,`".to_string();
+                self.syntax_help(span, message, "unexpected `,`", help);
+                None
+            }
+            Token::Comma => {
+                let message = format!("expected {what}, found `,`");
+                self.syntax(span, message, "expected a word");
+                None
+            }
             _ => {
                 self.lexer.set_pos(span.start as usize);
                 let here = self.here();
-                self.syntax(here, format!("expected {what}"), "expected a word");
+                let found = describe(self.lexer.rest());
+                let message = format!("expected {what}, found {found}");
+                self.syntax(here, message, "expected a word");
                 self.recover();
                 None
             }
@@ -410,10 +480,11 @@ impl<'a> Parser<'a> {
                 }
                 Some(',') => {
                     let span = self.here();
-                    self.syntax(
+                    self.syntax_help(
                         span,
                         "variable assignments do not take a trailing comma",
-                        "remove this comma",
+                        "unexpected `,`",
+                        "remove the `,`: a value ends at the end of the line".into(),
                     );
                     self.lexer.skip_line();
                     break;
@@ -488,10 +559,11 @@ impl<'a> Parser<'a> {
         self.lexer.skip_blanks();
         if self.lexer.peek_char() == Some(',') {
             let span = self.here();
-            self.syntax(
+            self.syntax_help(
                 span,
                 "variable assignments do not take a trailing comma",
-                "remove this",
+                "unexpected `,`",
+                "remove the `,`: a value ends at the end of the line".into(),
             );
             self.lexer.skip_line();
         }
@@ -729,10 +801,13 @@ impl<'a> Parser<'a> {
             }
             let span = self.span(start);
             if last_rank.is_some_and(|last| last >= rank) {
-                self.syntax(
+                let help =
+                    "write the prefix in the order `priority=N audit allow|deny owner|other`";
+                self.syntax_help(
                     span,
                     format!("`{word}` is out of place in the rule prefix"),
                     "out of order",
+                    help.into(),
                 );
             }
             last_rank = Some(rank);
@@ -859,10 +934,15 @@ impl<'a> Parser<'a> {
         let (token, _) = self.lexer.token(WordMode::Rule);
         let (paren, paren_span) = self.lexer.token(WordMode::Rule);
         if token != Token::Assign("=".into()) || paren != Token::OpenParen {
-            self.syntax(
+            let help = match &paren {
+                Token::Word(value) => format!("write `{key}=({value})`"),
+                _ => format!("write the values in parentheses: `{key}=(...)`"),
+            };
+            self.syntax_help(
                 paren_span,
                 format!("expected `{key}=(...)`"),
                 "expected `=(`",
+                help,
             );
             self.recover();
             return None;
@@ -949,8 +1029,13 @@ impl<'a> Parser<'a> {
                 self.lexer.eat_keyword(word);
                 self.keyword_rule(word)
             }
-            _ => return self.file_rule_or_profile(start, prefix, false, depth),
+            _ => {
+                let item = self.file_rule_or_profile(start, prefix, false, depth);
+                self.last_rule = item.as_ref().map(|_| "file");
+                return item;
+            }
         }?;
+        self.last_rule = Some(kind.keyword());
         Some(Item::Rule(Rule {
             span: self.span(start),
             prefix,
@@ -990,6 +1075,9 @@ impl<'a> Parser<'a> {
             let (token, span) = self.lexer.token(WordMode::Rule);
             match token {
                 Token::Comma => return Some(RuleKind::Capability(names)),
+                Token::Word(text) if self.starts_next_rule(&text, span, true) => {
+                    return self.unexpected(span, "a capability name or `,`");
+                }
                 Token::Word(text) => names.push(Word {
                     text,
                     quoted: false,
@@ -1002,8 +1090,16 @@ impl<'a> Parser<'a> {
 
     fn bad_path<T>(&mut self, word: Word) -> Option<T> {
         let message = format!("`{}` cannot start a rule or path", word.text);
-        let diagnostic = syntax_error(word.span, message, "not a path")
-            .with_help("begin paths with `/`, `@{VARIABLE}`, `:` or `&`");
+        let relative = word.text.contains('/') && word.text.starts_with(char::is_alphanumeric);
+        let help = if relative {
+            format!(
+                "file rules start with `/`, `@{{`, or a permission: write `/{}`",
+                word.text
+            )
+        } else {
+            "file rules start with `/`, `@{`, or a permission".to_string()
+        };
+        let diagnostic = syntax_error(word.span, message, "not a path").with_help(help);
         self.error(diagnostic);
         self.recover();
         None
@@ -1022,14 +1118,42 @@ impl<'a> Parser<'a> {
             // Most likely the rule lacks its end: point there, and resume
             // at the next line, which may well be a good rule.
             let end = Span::new(self.file, previous_end, previous_end);
-            let label = format!("expected {expected} here");
-            self.error(syntax_error(end, message, &label).with_secondary(here, "found this"));
+            let diagnostic = if expected.contains("`,`") {
+                syntax_error(end, "missing `,` at the end of the rule", "expected `,`")
+                    .with_secondary(here, next_label(self.lexer.rest()))
+                    .with_help("end every rule with `,`")
+            } else {
+                let label = format!("expected {expected} here");
+                syntax_error(end, message, &label).with_secondary(here, "found this")
+            };
+            self.error(diagnostic);
             self.lexer.set_pos(previous_end);
         } else {
             self.syntax(here, message, "unexpected here");
         }
         self.recover();
         None
+    }
+
+    /// Whether the word `text` at `span`, read inside a rule, is on a new
+    /// line and starts a statement: then the rule before it lacks its `,`.
+    /// With `paths`, a path or variable on a new line counts too (a rule
+    /// kind whose words are never paths).
+    fn starts_next_rule(&mut self, text: &str, span: Span, paths: bool) -> bool {
+        let on_new_line = self.on_new_line(span);
+        let keyword = RULE_KEYWORDS.contains(&text)
+            || STATEMENT_KEYWORDS.contains(&text)
+            || PREFIX_KEYWORDS.contains(&text);
+        let path = paths && text.starts_with(['/', '@']);
+        on_new_line && (keyword || path) && !self.next_is_assign()
+    }
+
+    /// Whether a line break separates the token at `span` from the one
+    /// before it.
+    fn on_new_line(&self, span: Span) -> bool {
+        let previous_end = self.lexer.last_end().min(span.start as usize);
+        let gap = Span::new(self.file, previous_end, span.start as usize);
+        self.lexer.text_at(gap).contains('\n')
     }
 
     fn safety(&mut self) -> Option<ExecSafety> {
@@ -1165,6 +1289,10 @@ impl<'a> Parser<'a> {
                 };
                 self.file_rule_end(start, prefix, keyword, safety, first, perms, false, false)
             }
+            Token::Word(text) if !self.at_profile_header(&text) => {
+                let second = word_from(text, span, "");
+                self.misplaced_rule_word(first, second)
+            }
             Token::OpenBrace | Token::OpenParen | Token::Word(_) | Token::Quoted(_)
                 if !keyword && safety.is_none() =>
             {
@@ -1176,13 +1304,106 @@ impl<'a> Parser<'a> {
                 }
                 self.profile_after_name(start, keyword, first, depth)
             }
+            Token::Comma if is_identifier(&first) => self.lone_identifier(first, span),
             Token::Comma => {
                 let message = format!("missing permissions for `{}`", first.text);
-                self.syntax(span, message, "expected permissions before `,`");
+                let help = "add permissions such as `r` or `rw` before the `,`".to_string();
+                self.syntax_help(span, message, "expected permissions before `,`", help);
                 None
             }
             _ => self.unexpected(span, "file permissions"),
         }
+    }
+
+    /// Whether a word `second` after a rule's first word continues a
+    /// profile header (`/path flags=(...) {`, `/path /attachment {`)
+    /// rather than a rule.
+    fn at_profile_header(&mut self, second: &str) -> bool {
+        if matches!(second, "flags" | "xattrs" | "+") || second.starts_with(['/', '@', '"']) {
+            return true;
+        }
+        let mark = self.lexer.pos();
+        let (next, _) = self.lexer.token(WordMode::Rule);
+        self.lexer.set_pos(mark);
+        match next {
+            Token::OpenBrace | Token::OpenParen => true,
+            Token::Word(text) => matches!(text.as_str(), "flags" | "xattrs" | "+"),
+            _ => false,
+        }
+    }
+
+    /// A rule whose second word is not a permission: an unknown rule
+    /// keyword (`foo bar,`), a prefix after the path (`/a owner r,`) or
+    /// misspelt permissions (`/a read,`).
+    fn misplaced_rule_word<T>(&mut self, first: Word, second: Word) -> Option<T> {
+        if is_identifier(&first) {
+            return self.unknown_rule(first);
+        }
+        let diagnostic = if PREFIX_KEYWORDS.contains(&second.text.as_str()) {
+            let message = format!("`{}` must come before the path", second.text);
+            syntax_error(second.span, message, "qualifier after the path")
+                .with_help(format!("move `{}` to the start of the rule", second.text))
+        } else {
+            let (message, label, help) = permission_problem(&second.text);
+            syntax_error(second.span, message, label).with_help(help)
+        };
+        self.error(diagnostic);
+        self.recover();
+        None
+    }
+
+    /// `/a r w,`: permissions split over two words.
+    fn split_permissions<T>(&mut self, perms: &Word, more: &str, span: Span) -> Option<T> {
+        let first = &perms.text;
+        let message = format!("permissions split over two words, `{first}` and `{more}`");
+        let help = format!("write the permissions as one word: `{}{more}`", perms.text);
+        self.syntax_help(span, message, "second permission word", help);
+        self.recover();
+        None
+    }
+
+    /// A bare identifier starting a rule that is no rule keyword.
+    fn unknown_rule<T>(&mut self, first: Word) -> Option<T> {
+        let keywords = RULE_KEYWORDS.iter().chain(&STATEMENT_KEYWORDS).copied();
+        let diagnostic = match suggest::nearest(&first.text, keywords) {
+            Some(keyword) => syntax_error(
+                first.span,
+                format!("unknown rule keyword `{}`", first.text),
+                "unknown keyword",
+            )
+            .with_help(format!("write `{keyword}`")),
+            None => syntax_error(
+                first.span,
+                format!("expected a rule, found `{}`", first.text),
+                "not a rule keyword or path",
+            )
+            .with_help(
+                "start a rule with a keyword such as `capability`, `network` or \
+                 `signal`; file rules start with `/`, `@{`, or a permission",
+            ),
+        };
+        self.error(diagnostic);
+        self.recover();
+        None
+    }
+
+    /// `NAME,`: a file rule with a relative path and no permissions, most
+    /// likely a misspelt keyword or a name that belongs to the rule before.
+    fn lone_identifier<T>(&mut self, first: Word, comma: Span) -> Option<T> {
+        let keywords = RULE_KEYWORDS.iter().chain(&STATEMENT_KEYWORDS).copied();
+        if suggest::nearest(&first.text, keywords).is_some() {
+            return self.unknown_rule(first);
+        }
+        let message = format!("missing permissions for `{}`", first.text);
+        let mut diagnostic = syntax_error(comma, message, "expected permissions before `,`");
+        diagnostic = match self.last_rule {
+            Some(kind @ ("capability" | "network")) => diagnostic.with_help(format!(
+                "separate the names of one `{kind}` rule with spaces, not commas"
+            )),
+            _ => diagnostic.with_help("add permissions such as `r` or `rw` before the `,`"),
+        };
+        self.error(diagnostic);
+        None
     }
 
     #[allow(clippy::too_many_arguments)] // the parts of one rule, read in order
@@ -1205,6 +1426,9 @@ impl<'a> Parser<'a> {
                 Some(target)
             }
             Token::Comma => None,
+            Token::Word(text) if is_mode_word(&text) && !self.on_new_line(span) => {
+                return self.split_permissions(&perms, &text, span);
+            }
             _ => return self.unexpected(span, "`,` at the end of the rule"),
         };
         let node = FileRuleNode {
@@ -1232,6 +1456,9 @@ impl<'a> Parser<'a> {
             let (token, span) = self.lexer.token(WordMode::Rule);
             match token {
                 Token::Comma => return Some(body),
+                Token::Word(text) if self.starts_next_rule(&text, span, false) => {
+                    return self.unexpected(span, "a condition or `,`");
+                }
                 Token::OpenParen if body.perms.is_empty() && body.conditions.is_empty() => {
                     body.perms = self.list_values()?;
                     body.perms_list = true;
@@ -1519,6 +1746,68 @@ fn char_after_leading_variable(word: &Word) -> Option<char> {
 fn misplaced_equals(text: &str) -> bool {
     let path_like = text.starts_with(['/', '@', ':', '&']);
     !path_like && text.contains('=')
+}
+
+/// A plain identifier such as `foo`: the lexer reads it as a relative
+/// path, but written first in a rule it is almost always a keyword.
+fn is_identifier(word: &Word) -> bool {
+    !word.quoted
+        && word.text.starts_with(|c: char| c.is_ascii_alphabetic())
+        && word
+            .text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Why `text` is not a permission word: (message, label, help).
+fn permission_problem(text: &str) -> (String, &'static str, String) {
+    const WORDS: [(&str, &str); 8] = [
+        ("read", "r"),
+        ("write", "w"),
+        ("append", "a"),
+        ("link", "l"),
+        ("lock", "k"),
+        ("mmap", "m"),
+        ("exec", "ix"),
+        ("execute", "ix"),
+    ];
+    let lower = text.to_ascii_lowercase();
+    if let Some((_, letters)) = WORDS.iter().find(|(word, _)| *word == lower) {
+        let message = format!("`{text}` is not a file permission");
+        return (message, "not a permission", format!("write `{letters}`"));
+    }
+    let letters_help = "write permissions as letters: `r`, `w`, `a`, `l`, `k`, `m`, and \
+                        `ix`, `px`, `cx` or `ux` to execute"
+        .to_string();
+    match text.chars().find(|c| !"rwalkmxRWLMXiIuUpPcC".contains(*c)) {
+        Some(bad) => {
+            let message = format!("unknown permission `{bad}` in `{text}`");
+            (message, "unknown permission", letters_help)
+        }
+        None => {
+            let message = format!("invalid permissions `{text}`");
+            let help = "follow an exec qualifier `i`, `p`, `c` or `u` with `x`".to_string();
+            (message, "not a set of permissions", help)
+        }
+    }
+}
+
+/// The indentation (leading blanks, in bytes) of the line holding byte
+/// `offset` of `text`; `None` when `offset` is past the end of `text`.
+fn indentation(text: &str, offset: usize) -> Option<usize> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
+    let line = &text[line_start..];
+    Some(line.len() - line.trim_start_matches([' ', '\t']).len())
+}
+
+/// The label of the token found on the line after a rule missing its `,`.
+fn next_label(rest: &str) -> &'static str {
+    if rest.starts_with('}') {
+        "block ends here"
+    } else {
+        "next rule starts here"
+    }
 }
 
 fn keyword_text(keyword: ProfileKeyword) -> &'static str {

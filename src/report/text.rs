@@ -333,3 +333,37 @@ fn sanitize(text: &str) -> String {
         .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{SourceFile, Span};
+
+    /// A zero-width span (a missing `,`, the end of the file) still gets
+    /// one caret, in the column just after the text before it.
+    #[test]
+    fn zero_width_spans_get_one_caret() {
+        let text = "profile p {\n  /a r\n  /b w,\n";
+        let cases = [
+            (
+                text.find(" r").unwrap() + 2,
+                "2 |   /a r\n  |       ^ expected `,`\n",
+            ),
+            (text.len(), "4 |\n  | ^ file ends here\n"),
+        ];
+        for (offset, expected) in cases {
+            let mut sources = SourceMap::new();
+            let file = sources.add(SourceFile::new("p".into(), None, text.into()));
+            let span = Span::new(file, offset, offset);
+            let label = if offset == text.len() {
+                "file ends here"
+            } else {
+                "expected `,`"
+            };
+            let diagnostic =
+                Diagnostic::error("E001", "syntax-error", "missing").with_primary(span, label);
+            let rendered = render(&diagnostic, &sources, false);
+            assert!(rendered.contains(expected), "{rendered}");
+        }
+    }
+}

@@ -10,8 +10,9 @@
 use std::collections::HashMap;
 
 use super::pattern::pattern_problem;
-use super::variables::SetVariable;
+use super::variables::{ExpandError, SetVariable};
 use super::{Collected, Resolver, ScopedRule, codes, validate};
+use crate::diagnostic::Diagnostic;
 use crate::model::{self, Decision, ExecMode, ExecTransition, FilePerms, OwnerQualifier};
 use crate::parse::ast::{self, ExecSafety, RuleKind};
 use crate::source::Span;
@@ -355,9 +356,12 @@ fn check_header(resolver: &mut Resolver<'_>, header: &ast::Profile, chain: &[Spa
 /// with that prefix replaced by `TO`, placed after it; copies are not
 /// aliased again.
 ///
-/// FIXME: upstream also gives a profile whose attachment starts with
-/// `FROM` an alternative attachment; the model has one attachment, so
-/// attachment matching ignores aliases.
+/// FIXME: upstream also gives a profile an alternate attachment for each
+/// alias whose `FROM` is a prefix of its attachment (or of its name, when
+/// it has no attachment): the prefix replaced by `TO`, matched as well as
+/// the attachment itself. The model holds one attachment, so
+/// `model::Profile::attachment` ignores aliases; nothing in aaprove
+/// matches attachments yet, so no result is affected today.
 fn apply_aliases(aliases: &[(String, String)], rules: &mut Vec<model::FileRule>) {
     let mut sorted: Vec<&(String, String)> = aliases.iter().collect();
     sorted.sort();
@@ -489,17 +493,42 @@ pub(crate) fn expand_or_report(
     match resolver.symbols.expand_pattern(&word.text) {
         Ok(text) => Some(text),
         Err(error) => {
-            resolver.error(
-                codes::VARIABLE,
-                "bad-variable",
-                word.span,
-                chain,
-                error.message(),
-                "used here",
-            );
+            let mut diagnostic =
+                Diagnostic::error(codes::VARIABLE, "bad-variable", error.message())
+                    .with_primary(word.span, "used here")
+                    .with_include_chain(chain.to_vec());
+            if let Some(help) = variable_help(resolver, &error) {
+                diagnostic = diagnostic.with_help(help);
+            }
+            resolver.report(diagnostic);
             None
         }
     }
+}
+
+/// A near defined name for an undefined variable, or where tunables
+/// usually come from.
+fn variable_help(resolver: &Resolver<'_>, error: &ExpandError) -> Option<String> {
+    let ExpandError::Undefined(name) = error else {
+        return None;
+    };
+    let defined = resolver.symbols.sets.keys().map(String::as_str);
+    if let Some(near) = crate::parse::suggest::nearest(name, defined) {
+        return Some(format!("write `@{{{near}}}`"));
+    }
+    let tunable = [
+        "HOME",
+        "PROC",
+        "sys",
+        "run",
+        "pid",
+        "pids",
+        "tid",
+        "multiarch",
+    ];
+    tunable
+        .contains(&name.as_str())
+        .then(|| "add `include <tunables/global>` before the profile".to_string())
 }
 
 /// The qualifiers of a rule, checking the priority's range.
@@ -573,7 +602,7 @@ fn lower_rule(resolver: &mut Resolver<'_>, scoped: &ScopedRule, profile: &mut mo
         }
         RuleKind::FileAll => profile.file_rules.push(file_all(origin, qualifiers)),
         RuleKind::File(node) => {
-            if let Some(file_rule) = lower_file_rule(resolver, node, rule, qualifiers, origin) {
+            if let Some(file_rule) = lower_file_rule(resolver, node, qualifiers, origin) {
                 profile.file_rules.push(file_rule);
             }
         }
@@ -626,7 +655,6 @@ fn file_all(origin: model::Origin, qualifiers: model::Qualifiers) -> model::File
 fn lower_file_rule(
     resolver: &mut Resolver<'_>,
     node: &ast::FileRuleNode,
-    rule: &ast::Rule,
     qualifiers: model::Qualifiers,
     origin: model::Origin,
 ) -> Option<model::FileRule> {
@@ -634,29 +662,27 @@ fn lower_file_rule(
     let mut decoded = match decode_perms(&node.perms.text) {
         Ok(decoded) => decoded,
         Err(message) => {
-            resolver.error(
-                codes::PERMISSIONS,
-                "bad-permissions",
-                node.perms.span,
-                &chain,
-                message,
-                "here",
-            );
+            let mut diagnostic = Diagnostic::error(codes::PERMISSIONS, "bad-permissions", message)
+                .with_primary(node.perms.span, "these permissions")
+                .with_include_chain(chain.clone());
+            if diagnostic.message.contains("`a` and `w`") {
+                diagnostic = diagnostic.with_help("write `w` alone: it already grants `a`");
+            }
+            resolver.report(diagnostic);
             return None;
         }
     };
     let pattern = expand_or_report(resolver, &node.path, &chain)?;
     check_path(resolver, &node.path, &pattern, &chain);
     let problem = file_rule_problem(node, &decoded, qualifiers.decision);
-    if let Some(message) = problem {
-        resolver.error(
-            codes::FILE_RULE,
-            "bad-file-rule",
-            rule.span,
-            &chain,
-            message,
-            "in this rule",
-        );
+    if let Some((message, help)) = problem {
+        let mut diagnostic = Diagnostic::error(codes::FILE_RULE, "bad-file-rule", message)
+            .with_primary(node.perms.span, "these permissions")
+            .with_include_chain(chain.clone());
+        if let Some(help) = help {
+            diagnostic = diagnostic.with_help(help);
+        }
+        resolver.report(diagnostic);
         return None;
     }
     // `unsafe` and `safe` before a rule override the letter case of its
@@ -693,12 +719,33 @@ fn lower_file_rule(
     })
 }
 
-/// The reason a decoded file rule is invalid, as upstream words it.
+/// The reason a decoded file rule is invalid, as upstream words it, with
+/// a help line when there is an obvious fix.
 fn file_rule_problem(
     node: &ast::FileRuleNode,
     decoded: &DecodedPerms,
     decision: Decision,
-) -> Option<String> {
+) -> Option<(String, Option<&'static str>)> {
+    let problem = file_rule_message(node, decoded, decision)?;
+    let help = match problem {
+        NEEDS_QUALIFIER => Some(
+            "write `ix` to run it in this profile, `px` or `cx` to run it under its own \
+             profile, or `ux` to run it unconfined",
+        ),
+        DENY_QUALIFIER => Some("write a bare `x` in deny rules"),
+        _ => None,
+    };
+    Some((problem.to_string(), help))
+}
+
+const NEEDS_QUALIFIER: &str = "`x` must be preceded by an exec qualifier `i`, `p`, `c` or `u`";
+const DENY_QUALIFIER: &str = "in deny rules `x` must not have an exec qualifier";
+
+fn file_rule_message(
+    node: &ast::FileRuleNode,
+    decoded: &DecodedPerms,
+    decision: Decision,
+) -> Option<&'static str> {
     let has_exec = decoded.perms.contains(FilePerms::EXEC);
     let has_link = decoded.perms.contains(FilePerms::LINK);
     let qualified = decoded
@@ -706,19 +753,19 @@ fn file_rule_problem(
         .as_ref()
         .is_some_and(|e| e.transition.is_some());
     if node.subset && !has_link {
-        return Some("`subset` can only be used with link permissions".into());
+        return Some("`subset` can only be used with link permissions");
     }
     if node.perms_first && node.target.is_some() && has_exec && has_link {
-        return Some("link and exec permissions conflict on a rule with `->`".into());
+        return Some("link and exec permissions conflict on a rule with `->`");
     }
     if node.safety == Some(ExecSafety::Unsafe) && !has_exec {
-        return Some("`unsafe` rule without exec permissions".into());
+        return Some("`unsafe` rule without exec permissions");
     }
     if has_exec && decision == Decision::Deny && qualified {
-        return Some("in deny rules `x` must not have an exec qualifier".into());
+        return Some(DENY_QUALIFIER);
     }
     if has_exec && decision != Decision::Deny && !qualified {
-        return Some("`x` must be preceded by an exec qualifier `i`, `p`, `c` or `u`".into());
+        return Some(NEEDS_QUALIFIER);
     }
     None
 }
@@ -740,14 +787,13 @@ pub(crate) fn check_pattern(
     match pattern_problem(pattern) {
         Some(problem) => {
             let message = format!("invalid pattern `{pattern}`: {problem}");
-            resolver.error(
-                codes::PATTERN,
-                "bad-pattern",
-                word.span,
-                chain,
-                message,
-                "in this pattern",
-            );
+            let mut diagnostic = Diagnostic::error(codes::PATTERN, "bad-pattern", message)
+                .with_primary(word.span, "in this pattern")
+                .with_include_chain(chain.to_vec());
+            if let Some(help) = super::pattern::pattern_help(&problem) {
+                diagnostic = diagnostic.with_help(help);
+            }
+            resolver.report(diagnostic);
             false
         }
         None => true,

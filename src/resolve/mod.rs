@@ -401,7 +401,11 @@ impl<'o> Resolver<'o> {
         let file = self.sources.add(SourceFile::new(name, path.clone(), text));
         if let Some(offset) = self.bad_utf8_at.take() {
             let message = format!("file is not UTF-8 text (bad byte at offset {offset})");
-            let span = Span::new(file, offset, offset + 1);
+            // The bad byte became a three-byte U+FFFD: cover the whole of it
+            // so the span ends on a character boundary.
+            let text = &self.sources.get(file).text;
+            let width = text[offset..].chars().next().map_or(0, char::len_utf8);
+            let span = Span::new(file, offset, offset + width);
             let diagnostic = Diagnostic::error(crate::parse::codes::NOT_TEXT, "not-text", message)
                 .with_primary(span, "not UTF-8")
                 .with_include_chain(chain.to_vec());

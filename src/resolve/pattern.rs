@@ -9,6 +9,22 @@
 /// Upstream's limit on nested `{}` groups.
 pub const MAX_ALTERNATION_DEPTH: usize = 50;
 
+const SINGLE_ALTERNATIVE: &str = "a `{}` group needs at least two alternatives";
+
+/// A help line for a problem reported by [`pattern_problem`].
+pub fn pattern_help(problem: &str) -> Option<&'static str> {
+    match problem {
+        SINGLE_ALTERNATIVE => {
+            Some("remove the braces around a single word, or write `{a,}` for `a` or nothing")
+        }
+        "pattern ends with a `\\` escape" => Some("remove the `\\`, or escape it as `\\\\`"),
+        _ if problem.contains("without a matching") => {
+            Some("add the missing bracket, or escape a literal one with `\\`")
+        }
+        _ => None,
+    }
+}
+
 /// The problem with `pattern`, or `None` when it is well formed.
 pub fn pattern_problem(pattern: &str) -> Option<String> {
     let mut commas: Vec<usize> = Vec::new();
@@ -34,7 +50,7 @@ pub fn pattern_problem(pattern: &str) -> Option<String> {
             }
             '}' => match commas.pop() {
                 None => return Some("`}` without a matching `{`".into()),
-                Some(0) => return Some("a `{}` group needs at least two alternatives".into()),
+                Some(0) => return Some(SINGLE_ALTERNATIVE.into()),
                 Some(_) => {}
             },
             ',' => {

@@ -11,6 +11,7 @@
 use super::names::{self, RlimitUnit};
 use super::{Resolver, codes, lower::expand_or_report};
 use crate::parse::ast::{self, Condition, KeyedBody, RuleKind, Word};
+use crate::parse::suggest;
 use crate::source::Span;
 
 /// Collects the problems of one rule.
@@ -25,6 +26,14 @@ impl Check<'_, '_> {
         self.failed = true;
         self.resolver
             .error(codes::RULE, "bad-rule", span, self.chain, message, label);
+    }
+
+    /// As [`Check::error`], with an optional help line.
+    fn error_help(&mut self, span: Span, message: String, label: &str, help: Option<String>) {
+        self.error(span, message, label);
+        if let (Some(help), Some(last)) = (help, self.resolver.diagnostics.last_mut()) {
+            last.help = Some(help);
+        }
     }
 
     /// Expands a word that is a pattern, and checks its syntax.
@@ -114,10 +123,12 @@ fn capability(check: &mut Check<'_, '_>, names: &[Word]) -> String {
     for word in names {
         let name = check.expand(word);
         if !names::is_capability(&name) {
-            check.error(
+            let help = capability_suggestion(&name).map(|near| format!("write `{near}`"));
+            check.error_help(
                 word.span,
                 format!("unknown capability `{name}`"),
                 "unknown capability",
+                help,
             );
         }
         sorted.push(name);
@@ -125,6 +136,22 @@ fn capability(check: &mut Check<'_, '_>, names: &[Word]) -> String {
     sorted.sort();
     sorted.dedup();
     sorted.join(" ")
+}
+
+/// "write `NAME`" for the known name nearest to `word`, if one is near.
+fn write_nearest<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    suggest::nearest(word, known).map(|near| format!("write `{near}`"))
+}
+
+/// The capability meant by a misspelt `name`: `CAP_SYS_ADMIN` and
+/// `SYS_ADMIN` mean `sys_admin`; otherwise the nearest name.
+fn capability_suggestion(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    let bare = lower.strip_prefix("cap_").unwrap_or(&lower);
+    let exact = names::CAPABILITIES.iter().find(|known| **known == bare);
+    exact
+        .copied()
+        .or_else(|| suggest::nearest(bare, names::CAPABILITIES))
 }
 
 fn change_profile(
@@ -163,10 +190,13 @@ fn change_profile(
 
 fn rlimit(check: &mut Check<'_, '_>, name: &Word, value: &Word, unit: Option<&Word>) -> String {
     let Some(kind) = names::rlimit_unit(&name.text) else {
-        check.error(
+        let known = names::RLIMITS.iter().map(|(name, _)| *name);
+        let known = known.chain([names::RLIMIT_RTTIME]);
+        check.error_help(
             name.span,
             format!("unknown rlimit `{}`", name.text),
             "unknown rlimit",
+            write_nearest(&name.text, known),
         );
         return String::new();
     };
@@ -274,10 +304,11 @@ fn check_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> Vec<S
     let mut perms = Vec::new();
     for word in &body.perms {
         if !allowed.contains(&word.text.as_str()) {
-            check.error(
+            check.error_help(
                 word.span,
                 format!("`{}` is not an access of {kind} rules", word.text),
                 "unknown access",
+                write_nearest(&word.text, allowed.iter().copied()),
             );
         }
         perms.push(word.text.clone());
@@ -328,10 +359,11 @@ fn check_conditions(
             for (value, word) in values.iter().zip(&condition.values) {
                 for signal in value.split(',').filter(|s| !s.is_empty()) {
                     if !names::is_signal(signal) {
-                        check.error(
+                        check.error_help(
                             word.span,
                             format!("unknown signal `{signal}`"),
                             "unknown signal",
+                            write_nearest(signal, names::SIGNALS),
                         );
                     }
                 }
@@ -423,7 +455,7 @@ fn network(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let words: Vec<&str> = body.words.iter().map(|w| w.text.as_str()).collect();
     if let Some(problem) = network_words_problem(&words) {
         let span = body.words[0].span.to(body.words[words.len() - 1].span);
-        check.error(span, problem, "invalid network entry");
+        check.error_help(span, problem, "invalid network entry", network_help(&words));
     }
     parts.extend(words.iter().map(|w| w.to_string()));
 
@@ -473,6 +505,25 @@ fn network_words_problem(words: &[&str]) -> Option<String> {
         [family, kind] => Some(format!("invalid network entry `{family} {kind}`")),
         _ => Some(format!("invalid network entry `{}`", words.join(" "))),
     }
+}
+
+/// A suggestion for the first unknown word of a network rule.
+fn network_help(words: &[&str]) -> Option<String> {
+    let known = |w: &&str| {
+        names::NETWORK_FAMILIES.contains(w)
+            || names::SOCKET_TYPES.contains(w)
+            || names::NETWORK_PROTOCOLS.contains(w)
+    };
+    let Some(unknown) = words.iter().find(|w| !known(w)) else {
+        return Some("write `network FAMILY TYPE`, as in `network inet stream`".into());
+    };
+    let all = names::NETWORK_FAMILIES
+        .iter()
+        .chain(&names::SOCKET_TYPES)
+        .chain(&names::NETWORK_PROTOCOLS)
+        .copied();
+    let near = suggest::nearest(unknown, all)?;
+    Some(format!("write `{near}` instead of `{unknown}`"))
 }
 
 /// Whether ip/port conditions fit the family named by `words`.
@@ -892,10 +943,11 @@ fn mount_conditions(
         if key.starts_with("option") {
             for (value, word) in values.iter().zip(&condition.values) {
                 if !MOUNT_OPTIONS.contains(&value.as_str()) {
-                    check.error(
+                    check.error_help(
                         word.span,
                         format!("unknown mount option `{value}`"),
                         "unknown option",
+                        write_nearest(value, MOUNT_OPTIONS),
                     );
                 }
             }
@@ -988,6 +1040,10 @@ pub(crate) fn check_flags(resolver: &mut Resolver<'_>, flags: &[Word], chain: &[
                 problem,
                 "invalid flag",
             );
+            if let Some(help) = flag_suggestion(text) {
+                let last = resolver.diagnostics.last_mut();
+                last.into_iter().for_each(|d| d.help = Some(help.clone()));
+            }
             continue;
         }
         if let Some((key, value)) = text.split_once('=') {
@@ -1028,6 +1084,16 @@ pub(crate) fn check_flags(resolver: &mut Resolver<'_>, flags: &[Word], chain: &[
             );
         }
     }
+}
+
+/// A near flag name for an unknown flag without a value.
+fn flag_suggestion(text: &str) -> Option<String> {
+    if text.contains('=') {
+        return None;
+    }
+    let all = names::PROFILE_MODES.iter().chain(&names::PROFILE_FLAGS);
+    let near = suggest::nearest(text, all.copied())?;
+    Some(format!("write `{near}`"))
 }
 
 /// The problem with a `key=value` flag, or `None` when it is valid.

@@ -139,7 +139,11 @@ impl SymbolTable {
             let reference = found?;
             let literal = &rest[..reference.start];
             if !valid_name(reference.name) {
-                // `@{a,b}` is an alternation containing `@`, not a variable.
+                // `@{a,b}` is an alternation containing `@`, not a variable,
+                // and expansion goes on after it, as in Debian's 3.0.8.
+                // FIXME: AppArmor 4.1's rewrite of variable expansion reads
+                // `@{a,b}` as a reference to an undeclared variable and
+                // fails; aaprove accepts what 3.0.8 accepts.
                 let text = &rest[..reference.end];
                 results.iter_mut().for_each(|r| r.push_str(text));
                 rest = &rest[reference.end..];
@@ -279,6 +283,11 @@ mod tests {
             ("/a@{E}b", "/ab"),
             ("/no/vars", "/no/vars"),
             ("/@{a,b}", "/@{a,b}"),
+            // A literal `@{a,b}` does not stop expansion: Debian's 3.0.8
+            // compiler (`-D rule-exprs`) expands what follows it.
+            ("/x/@{a,b}@{ONE}y", "/x/@{a,b}/one/y"),
+            ("/x/@{a,b}/@{ONE}/@{ONE}y", "/x/@{a,b}/one/one/y"),
+            ("/x/@{a,b}/@{HOME}/y", "/x/@{a,b}/{home/*,root}/y"),
         ];
         for (text, expected) in cases {
             assert_eq!(table.expand_pattern(text).unwrap(), expected, "{text}");

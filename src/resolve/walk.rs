@@ -191,6 +191,7 @@ impl Resolver<'_> {
             &self.search_dirs,
             self.options.base_dir.as_deref(),
         );
+        log_include(&name, include.magic, &self.search_dirs, &located);
         let mut chain = scope.chain.clone();
         chain.push(include.span);
         let inner = Scope {
@@ -237,11 +238,30 @@ impl Resolver<'_> {
     fn missing_include(&mut self, include: &ast::Include, chain: &[Span], tried: &[PathBuf]) {
         let name = &include.path.text;
         let message = format!("cannot find included file `{name}`");
-        let searched: Vec<String> = tried.iter().map(|p| p.display().to_string()).collect();
+        let note = if include.magic && self.search_dirs.is_empty() {
+            "no include directories to search: `--no-system-dir` and no `-I`".to_string()
+        } else if include.magic {
+            let dirs: Vec<String> = self.search_dirs.iter().map(|d| quote_path(d)).collect();
+            format!("searched the include directories {}", dirs.join(", "))
+        } else {
+            let tried: Vec<String> = tried.iter().map(|p| quote_path(p)).collect();
+            let relative = tried.iter().any(|p| !p.starts_with("`/"));
+            let base = if relative {
+                " (relative to the working directory)"
+            } else {
+                ""
+            };
+            format!("looked for {}{base}", tried.join(", "))
+        };
+        let help = if include.magic {
+            "pass `-I DIR` for the directory that holds it, or write `include if exists`"
+        } else {
+            "write `<name>` to search the include directories, or `include if exists`"
+        };
         let diagnostic = Diagnostic::error(codes::INCLUDE_MISSING, "include-not-found", message)
             .with_primary(include.span, "included here")
-            .with_note(format!("looked for: {}", searched.join(", ")))
-            .with_help("write `include if exists` for an optional file, or pass `-I DIR`")
+            .with_note(note)
+            .with_help(help)
             .with_include_chain(chain.to_vec());
         self.report(diagnostic);
     }
@@ -345,14 +365,12 @@ impl Resolver<'_> {
                 if profile.keyword == ast::ProfileKeyword::None {
                     let message =
                         "a child profile needs the keyword `profile` or `hat`".to_string();
-                    self.error(
-                        codes::PROFILE,
-                        "bad-profile",
-                        profile.name.span,
-                        &scope.chain,
-                        message,
-                        "no keyword",
-                    );
+                    let name = &profile.name.text;
+                    let diagnostic = Diagnostic::error(codes::PROFILE, "bad-profile", message)
+                        .with_primary(profile.name.span, "no keyword")
+                        .with_help(format!("write `profile {name}` or `hat {name}`"))
+                        .with_include_chain(scope.chain.clone());
+                    self.report(diagnostic);
                 }
                 parent.children.push(collected);
             }
@@ -498,4 +516,23 @@ fn merge_prefix(block: &ast::Prefix, rule: &ast::Prefix) -> Option<ast::Prefix> 
         merged.priority = block.priority.clone();
     }
     Some(merged)
+}
+
+/// `path` in backquotes, for notes.
+fn quote_path(path: &Path) -> String {
+    format!("`{}`", path.display())
+}
+
+/// Logs (at info level, `-v`) where an include was searched and found.
+fn log_include(name: &str, magic: bool, dirs: &[PathBuf], located: &include::Located) {
+    let searched = if magic {
+        let dirs: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        format!("<{name}> searched in [{}]", dirs.join(", "))
+    } else {
+        format!("\"{name}\" (a relative name)")
+    };
+    match located {
+        include::Located::Found(path) => log::info!("include {searched}: found {}", path.display()),
+        include::Located::Missing(_) => log::info!("include {searched}: not found"),
+    }
 }
