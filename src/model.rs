@@ -225,3 +225,43 @@ pub struct OtherRule {
     /// `nofile <= 1024`, and the empty body of `all`.
     pub body: String,
 }
+
+/// Collapses runs of `/` in a rule's pattern to one, except a leading `//`
+/// not followed by a third `/`, as `apparmor_parser` does after expanding
+/// variables and before compiling (so `@{PROC}/sys`, `/proc//sys` in text,
+/// is `/proc/sys`). The compile layer applies the same rule to patterns it
+/// is given directly.
+pub fn collapse_slashes(pattern: &str) -> String {
+    let keeps_leading = pattern.starts_with("//") && !pattern[2..].starts_with('/');
+    let (head, rest) = pattern.split_at(if keeps_leading { 2 } else { 0 });
+    let mut out = String::with_capacity(pattern.len());
+    out.push_str(head);
+    for c in rest.chars() {
+        if !(c == '/' && out.ends_with('/')) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slashes_collapse_except_a_leading_pair() {
+        let cases = [
+            ("/proc//sys/kernel", "/proc/sys/kernel"),
+            ("/a///b/", "/a/b/"),
+            ("//srv/x", "//srv/x"),
+            ("///srv//x", "/srv/x"),
+            ("//", "//"),
+            ("/", "/"),
+            ("", ""),
+            ("/{a,//b}//c", "/{a,/b}/c"),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(collapse_slashes(pattern), expected, "{pattern}");
+        }
+    }
+}

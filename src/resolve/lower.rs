@@ -484,6 +484,12 @@ fn check_change_profile_conflicts(resolver: &mut Resolver<'_>, profile: &model::
     }
 }
 
+/// Expands the variables of a rule's path and collapses its runs of `/`,
+/// giving the pattern as upstream compiles it; on error reports it.
+fn expand_path(resolver: &mut Resolver<'_>, word: &ast::Word, chain: &[Span]) -> Option<String> {
+    expand_or_report(resolver, word, chain).map(|text| model::collapse_slashes(&text))
+}
+
 /// Expands the variables of a word; on error reports it and returns the text.
 pub(crate) fn expand_or_report(
     resolver: &mut Resolver<'_>,
@@ -607,8 +613,8 @@ fn lower_rule(resolver: &mut Resolver<'_>, scoped: &ScopedRule, profile: &mut mo
             }
         }
         RuleKind::Link(node) => {
-            let pattern = expand_or_report(resolver, &node.path, chain);
-            let target = expand_or_report(resolver, &node.target, chain);
+            let pattern = expand_path(resolver, &node.path, chain);
+            let target = expand_path(resolver, &node.target, chain);
             let (Some(pattern), Some(target)) = (pattern, target) else {
                 return;
             };
@@ -672,7 +678,7 @@ fn lower_file_rule(
             return None;
         }
     };
-    let pattern = expand_or_report(resolver, &node.path, &chain)?;
+    let pattern = expand_path(resolver, &node.path, &chain)?;
     check_path(resolver, &node.path, &pattern, &chain);
     let problem = file_rule_problem(node, &decoded, qualifiers.decision);
     if let Some((message, help)) = problem {
