@@ -58,6 +58,14 @@ pub struct Lexer<'a> {
     file: FileId,
     /// Where the token before the last one read by [`Lexer::token`] ended.
     last_end: usize,
+    /// Whether `#` starts a comment. Upstream's lexer knows comments only
+    /// between statements and file rule tokens: inside the rules that have
+    /// a lexer mode of their own and inside `( ... )` lists, `#` is an
+    /// ordinary character of a word.
+    comments: bool,
+    /// Where a comment ran to the end of the file without a line break,
+    /// which upstream's lexer does not read as a comment.
+    unterminated_comment: Option<usize>,
 }
 
 fn is_blank(c: char) -> bool {
@@ -101,7 +109,20 @@ impl<'a> Lexer<'a> {
             pos: 0,
             file,
             last_end: 0,
+            comments: true,
+            unterminated_comment: None,
         }
+    }
+
+    /// Turns comments on or off; returns the previous setting.
+    pub fn set_comments(&mut self, comments: bool) -> bool {
+        std::mem::replace(&mut self.comments, comments)
+    }
+
+    /// The start of the first comment that ended the file without a
+    /// line break.
+    pub fn unterminated_comment(&self) -> Option<usize> {
+        self.unterminated_comment
     }
 
     pub fn pos(&self) -> usize {
@@ -139,14 +160,17 @@ impl<'a> Lexer<'a> {
         self.pos = self.text.len() - rest.len();
     }
 
-    /// Skips blanks, line breaks and comments. A `#` starts a comment
-    /// except in `#include`.
+    /// Skips blanks, line breaks and comments (when they are on). A `#`
+    /// starts a comment except in `#include`.
     pub fn skip_trivia(&mut self) {
         loop {
             let rest = self.rest();
             let trimmed = rest.trim_start_matches(|c: char| is_blank(c) || c == '\n');
             self.advance_to(trimmed);
-            if trimmed.starts_with('#') && !self.at_hash_include() {
+            if self.comments && trimmed.starts_with('#') && !self.at_hash_include() {
+                if !trimmed.contains('\n') {
+                    self.unterminated_comment.get_or_insert(self.pos);
+                }
                 self.skip_line();
             } else {
                 return;

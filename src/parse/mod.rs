@@ -208,6 +208,58 @@ mod tests {
         }
     }
 
+    /// Rules are read in the order of parts upstream's grammar gives each
+    /// kind, with upstream's lexer modes: `{` starts a word in a mount
+    /// rule, and `#` starts no comment inside keyed rules or lists.
+    #[test]
+    fn keyed_rules_follow_upstream_order_and_lexer_modes() {
+        let cases = [
+            ("network inet stream ip=1.2.3.4,", true),
+            ("network ip=1.2.3.4 inet,", false),
+            ("network (send) inet stream,", true),
+            ("network inet stream (send),", false),
+            ("network send (receive),", false),
+            ("mount options=(ro) /a -> /b,", true),
+            ("mount /a options=(ro) -> /b,", false),
+            ("mount {a,b} -> /b,", true),
+            ("mqueue type=posix /q,", true),
+            ("mqueue /q type=posix,", false),
+            ("pivot_root oldroot=/o/ /n/,", true),
+            ("pivot_root /n/ oldroot=/o/,", false),
+            ("dbus bus=system peer=(name=a),", true),
+            ("dbus peer=(name=a) bus=system,", false),
+            ("unix peer=(label=a) peer=(addr=@b),", false),
+            ("userns,", true),
+            ("userns create,", true),
+            ("userns (create),", false),
+            ("userns create label=a,", false),
+            ("dbus send # comment\n    bus=system,", false),
+            ("capability chown # comment\n    setuid,", true),
+            ("/a # comment\n    r,", true),
+            ("read r,", false),
+            ("file open r,", false),
+            ("foo r,", true),
+        ];
+        for (rule, ok) in cases {
+            let text = format!("profile p {{\n  {rule}\n}}\n");
+            let (_, diagnostics) = parse(&text);
+            assert_eq!(diagnostics.is_empty(), ok, "{rule}: {diagnostics:?}");
+        }
+    }
+
+    #[test]
+    fn header_and_file_level_lexing() {
+        let cases = [
+            ("profile p { }\n# last line\n", true),
+            ("profile p { }\n# last line without a line break", false),
+            ("rewrite /a -> /b,\nprofile p { }\n", true),
+        ];
+        for (text, ok) in cases {
+            let (_, diagnostics) = parse(text);
+            assert_eq!(diagnostics.is_empty(), ok, "{text}: {diagnostics:?}");
+        }
+    }
+
     #[test]
     fn deep_nesting_is_an_error_not_an_overflow() {
         let text = "/p ".to_string() + &"{".repeat(10_000) + &"}".repeat(10_000);

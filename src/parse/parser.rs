@@ -80,7 +80,20 @@ impl<'a> Parser<'a> {
 
     pub fn parse_file(mut self) -> (File, Vec<Diagnostic>) {
         let items = self.items(0, None);
+        if let Some(start) = self.lexer.unterminated_comment() {
+            self.unterminated_comment(start);
+        }
         (File { items }, self.diagnostics)
+    }
+
+    /// A comment on the last line with no line break after it: upstream's
+    /// lexer reads a comment only up to a line break, so it rejects this.
+    fn unterminated_comment(&mut self, start: usize) {
+        let end = self.lexer.pos();
+        let span = Span::new(self.file, start, end.max(start));
+        let message = "comment at the end of the file without a line break";
+        let help = "end the file with a line break".to_string();
+        self.syntax_help(span, message, "no line break after this comment", help);
     }
 
     fn span(&self, start: usize) -> Span {
@@ -257,7 +270,8 @@ impl<'a> Parser<'a> {
         }
         match self.keyword_here() {
             Some("abi") => return self.abi(start),
-            Some("alias") => return self.alias(start),
+            // `rewrite` is upstream's old spelling of `alias`.
+            Some(keyword @ ("alias" | "rewrite")) => return self.alias(start, keyword),
             Some("if") => return self.conditional(start, depth),
             Some("profile") => {
                 self.lexer.eat_keyword("profile");
@@ -364,8 +378,8 @@ impl<'a> Parser<'a> {
         }))
     }
 
-    fn alias(&mut self, start: usize) -> Option<Item> {
-        self.lexer.eat_keyword("alias");
+    fn alias(&mut self, start: usize, keyword: &str) -> Option<Item> {
+        self.lexer.eat_keyword(keyword);
         let from = self.expect_word("the aliased path")?;
         let (token, span) = self.lexer.token(WordMode::Rule);
         if token != Token::Arrow {
@@ -969,6 +983,19 @@ impl<'a> Parser<'a> {
 
     /// Values of `flags=(...)` up to the `)`, separated by blanks or `,`.
     fn flag_values(&mut self) -> Option<Vec<Word>> {
+        self.without_comments(Self::flag_values_here)
+    }
+
+    /// Runs `read` with comments off, as upstream's lexer reads the
+    /// inside of `( ... )` lists: a `#` there is part of a word.
+    fn without_comments<T>(&mut self, read: impl FnOnce(&mut Self) -> T) -> T {
+        let comments = self.lexer.set_comments(false);
+        let result = read(self);
+        self.lexer.set_comments(comments);
+        result
+    }
+
+    fn flag_values_here(&mut self) -> Option<Vec<Word>> {
         let mut values = Vec::new();
         loop {
             let (token, span) = self.lexer.token(WordMode::List);
@@ -1046,9 +1073,10 @@ impl<'a> Parser<'a> {
     fn keyword_rule(&mut self, keyword: &str) -> Option<RuleKind> {
         match keyword {
             "capability" => self.capability(),
-            "change_profile" => self.change_profile(),
+            // Both have a lexer mode of their own upstream, without comments.
+            "change_profile" => self.without_comments(Self::change_profile),
             "link" => self.link(),
-            "set" => self.rlimit(),
+            "set" => self.without_comments(Self::rlimit),
             "file" => self.file_keyword_rule(),
             _ => {
                 let body = self.keyed_body(keyword)?;
@@ -1100,6 +1128,17 @@ impl<'a> Parser<'a> {
             "file rules start with `/`, `@{`, or a permission".to_string()
         };
         let diagnostic = syntax_error(word.span, message, "not a path").with_help(help);
+        self.error(diagnostic);
+        self.recover();
+        None
+    }
+
+    /// A file rule whose path is one of upstream's keywords (`read r,`):
+    /// its lexer reads such a word as the keyword, never as a path.
+    fn keyword_as_path<T>(&mut self, word: Word) -> Option<T> {
+        let message = format!("`{}` is a keyword and cannot be a file path", word.text);
+        let help = format!("write an absolute path, such as `/{}`", word.text);
+        let diagnostic = syntax_error(word.span, message, "keyword").with_help(help);
         self.error(diagnostic);
         self.recover();
         None
@@ -1276,11 +1315,15 @@ impl<'a> Parser<'a> {
             if !is_rule_path(&path) {
                 return self.bad_path(path);
             }
+            if is_keyword_word(&path) {
+                return self.keyword_as_path(path);
+            }
             return self.file_rule_end(start, prefix, keyword, safety, path, first, true, subset);
         }
         let mark = self.lexer.pos();
         let (token, span) = self.lexer.token(WordMode::Rule);
         match token {
+            Token::Word(_) if is_keyword_word(&first) => self.keyword_as_path(first),
             Token::Word(text) if is_mode_word(&text) => {
                 let perms = Word {
                     text,
@@ -1449,29 +1492,59 @@ impl<'a> Parser<'a> {
 
     // ---- keyed rules ---------------------------------------------------------
 
-    /// `KEYWORD [perms|(perms)] [key=value ...] [words] [-> ...] ,`.
+    /// `KEYWORD [perms|(perms)] [key=value ...] [words] [-> ...] ,`, in the
+    /// order [`part_rank`] gives. Rules with a lexer mode of their own in
+    /// upstream's lexer take no comments and read `{` as part of a word.
     fn keyed_body(&mut self, keyword: &str) -> Option<KeyedBody> {
+        if keyword == "userns" {
+            return self.userns_body();
+        }
+        let own_mode = has_own_lexer_mode(keyword);
+        let comments = self.lexer.set_comments(!own_mode);
+        let body = self.keyed_parts(keyword, own_mode);
+        self.lexer.set_comments(comments);
+        body
+    }
+
+    fn keyed_parts(&mut self, keyword: &str, own_mode: bool) -> Option<KeyedBody> {
         let mut body = KeyedBody::default();
+        let mut rank = 0;
         loop {
-            let (token, span) = self.lexer.token(WordMode::Rule);
+            let (mut token, mut span) = self.lexer.token(WordMode::Rule);
+            if token == Token::OpenBrace && own_mode {
+                self.lexer.set_pos(span.start as usize);
+                (token, span) = self.lexer.token(WordMode::Value);
+            }
+            let part = match &token {
+                Token::OpenParen => Part::Access,
+                Token::Word(text) if self.next_is_assign() && self.is_group_key(text) => {
+                    Part::Group
+                }
+                Token::Word(_) if self.next_is_assign() => Part::Condition,
+                Token::Word(text) if self.is_bare_access(keyword, &body, text) => Part::Access,
+                Token::Word(_) | Token::Quoted(_) => Part::Word,
+                Token::Arrow => Part::Arrow,
+                _ => Part::Other,
+            };
+            if let Token::Word(text) = &token
+                && (self.starts_next_rule(text, span, false)
+                    || self.is_comment_word(keyword, text, span))
+            {
+                return self.comment_or_next_rule(keyword, span);
+            }
+            if !self.in_order(keyword, part, &body, &mut rank, span) {
+                return None;
+            }
             match token {
                 Token::Comma => return Some(body),
-                Token::Word(text) if self.starts_next_rule(&text, span, false) => {
-                    return self.unexpected(span, "a condition or `,`");
-                }
-                Token::OpenParen if body.perms.is_empty() && body.conditions.is_empty() => {
+                Token::OpenParen => {
                     body.perms = self.list_values()?;
                     body.perms_list = true;
                 }
-                Token::Word(text) if self.next_is_assign() => {
+                Token::Word(text) if matches!(part, Part::Group | Part::Condition) => {
                     self.condition_into(&mut body, text, span)?;
                 }
-                Token::Word(text)
-                    if body.perms.is_empty()
-                        && body.words.is_empty()
-                        && body.conditions.is_empty()
-                        && is_perm_word(keyword, &text) =>
-                {
+                Token::Word(text) if part == Part::Access => {
                     body.perms.push(word_from(text, span, ""));
                 }
                 Token::Word(text) | Token::Quoted(text) if body.arrow.is_none() => {
@@ -1487,6 +1560,99 @@ impl<'a> Parser<'a> {
                 _ => return self.unexpected(span, "a condition or `,`"),
             }
         }
+    }
+
+    /// Whether the word `text` read first in a keyed rule is its access.
+    fn is_bare_access(&self, keyword: &str, body: &KeyedBody, text: &str) -> bool {
+        let nothing_yet = body.perms.is_empty()
+            && body.words.is_empty()
+            && body.conditions.is_empty()
+            && body.group.is_none();
+        nothing_yet && is_perm_word(keyword, text)
+    }
+
+    /// A word starting with `#` in a keyed rule, where upstream's lexer
+    /// reads no comment: on a new line, most likely a comment after a rule
+    /// that lacks its `,`; on the same line, a comment that cannot be
+    /// there, except that a mount rule takes it as its source or mount
+    /// point, as upstream does.
+    fn is_comment_word(&self, keyword: &str, text: &str, span: Span) -> bool {
+        let mount = matches!(keyword, "mount" | "remount" | "umount" | "unmount");
+        text.starts_with('#') && (self.on_new_line(span) || !mount)
+    }
+
+    /// `peer=(` or `xattrs=(` at a key just read.
+    fn is_group_key(&mut self, key: &str) -> bool {
+        (key == "peer" || key == "xattrs") && self.at_group()
+    }
+
+    /// Checks that `part` may come after the parts read so far; reports
+    /// it as out of place otherwise.
+    fn in_order(
+        &mut self,
+        keyword: &str,
+        part: Part,
+        body: &KeyedBody,
+        rank: &mut u8,
+        span: Span,
+    ) -> bool {
+        if part == Part::Other {
+            return true;
+        }
+        let repeated = match part {
+            Part::Access => !body.perms.is_empty(),
+            Part::Group => body.group.is_some(),
+            _ => false,
+        };
+        let part_rank = part_rank(keyword, part);
+        if !repeated && part_rank >= *rank {
+            *rank = part_rank;
+            return true;
+        }
+        let text = describe(self.lexer.text_at(span));
+        let message = format!("{text} is out of place in a {keyword} rule");
+        let help = format!("write the parts in the order `{}`", rule_shape(keyword));
+        self.syntax_help(span, message, "out of order", help);
+        self.recover();
+        false
+    }
+
+    /// A word starting with `#` inside a rule upstream reads in a lexer
+    /// mode of its own (where `#` starts no comment), or a statement on a
+    /// new line: either the rule lacks its `,`, or a comment is inside it.
+    fn comment_or_next_rule<T>(&mut self, keyword: &str, span: Span) -> Option<T> {
+        if self.on_new_line(span) || !self.lexer.text_at(span).starts_with('#') {
+            self.lexer.set_comments(true);
+            return self.unexpected(span, "a condition or `,`");
+        }
+        let message = format!("comments are not allowed inside a {keyword} rule");
+        let help = "end the rule with `,` before the comment".to_string();
+        self.syntax_help(span, message, "comment inside the rule", help);
+        self.lexer.set_comments(true);
+        self.recover();
+        None
+    }
+
+    /// `userns [create],`: upstream's lexer knows nothing else in this
+    /// rule, not even a list or a condition.
+    fn userns_body(&mut self) -> Option<KeyedBody> {
+        let comments = self.lexer.set_comments(false);
+        let mut body = KeyedBody::default();
+        let (mut token, mut span) = self.lexer.token(WordMode::Rule);
+        if token == Token::Word("create".into()) {
+            body.perms.push(word_from("create".into(), span, ""));
+            (token, span) = self.lexer.token(WordMode::Rule);
+        }
+        self.lexer.set_comments(comments);
+        if token == Token::Comma {
+            return Some(body);
+        }
+        let expected = if body.perms.is_empty() {
+            "`create` or `,`"
+        } else {
+            "`,`"
+        };
+        self.unexpected(span, expected)
     }
 
     fn next_is_assign(&mut self) -> bool {
@@ -1580,6 +1746,10 @@ impl<'a> Parser<'a> {
 
     /// Words up to `)`, separated by blanks or commas.
     fn list_values(&mut self) -> Option<Vec<Word>> {
+        self.without_comments(Self::list_values_here)
+    }
+
+    fn list_values_here(&mut self) -> Option<Vec<Word>> {
         let mut values = Vec::new();
         loop {
             let (token, span) = self.lexer.token(WordMode::List);
@@ -1599,6 +1769,10 @@ impl<'a> Parser<'a> {
 
     /// `key=value ...` pairs up to `)` (after `peer=(` or `xattrs=(`).
     fn condition_group(&mut self, _open: Span) -> Option<Vec<Condition>> {
+        self.without_comments(Self::condition_group_here)
+    }
+
+    fn condition_group_here(&mut self) -> Option<Vec<Condition>> {
         let mut conditions = Vec::new();
         loop {
             let (token, span) = self.lexer.token(WordMode::ListKey);
@@ -1748,6 +1922,73 @@ fn misplaced_equals(text: &str) -> bool {
     !path_like && text.contains('=')
 }
 
+/// The words upstream's lexer turns into keyword tokens wherever a rule
+/// may start (`parser_misc.c`'s keyword table).
+const UPSTREAM_KEYWORDS: [&str; 57] = [
+    "network",
+    "unix",
+    "capability",
+    "if",
+    "else",
+    "not",
+    "defined",
+    "change_profile",
+    "unsafe",
+    "safe",
+    "link",
+    "owner",
+    "user",
+    "other",
+    "subset",
+    "audit",
+    "deny",
+    "allow",
+    "prompt",
+    "set",
+    "rlimit",
+    "alias",
+    "rewrite",
+    "ptrace",
+    "file",
+    "mount",
+    "remount",
+    "umount",
+    "unmount",
+    "pivot_root",
+    "in",
+    "dbus",
+    "signal",
+    "send",
+    "receive",
+    "bind",
+    "read",
+    "write",
+    "eavesdrop",
+    "peer",
+    "trace",
+    "tracedby",
+    "readby",
+    "abi",
+    "userns",
+    "mqueue",
+    "delete",
+    "open",
+    "io_uring",
+    "override_creds",
+    "sqpoll",
+    "all",
+    "priority",
+    "and",
+    "or",
+    "hat",
+    "profile",
+];
+
+/// A bare identifier that upstream reads as a keyword, never as a path.
+fn is_keyword_word(word: &Word) -> bool {
+    is_identifier(word) && UPSTREAM_KEYWORDS.contains(&word.text.as_str())
+}
+
 /// A plain identifier such as `foo`: the lexer reads it as a relative
 /// path, but written first in a rule it is almost always a keyword.
 fn is_identifier(word: &Word) -> bool {
@@ -1869,6 +2110,55 @@ fn keyed_kind(keyword: &str, body: KeyedBody) -> RuleKind {
         "mqueue" => RuleKind::Mqueue(body),
         _ => RuleKind::IoUring(body),
     }
+}
+
+/// A part of a keyed rule, for checking the order upstream's grammar
+/// reads them in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Part {
+    Access,
+    Condition,
+    Word,
+    Group,
+    Arrow,
+    /// `,` or a token no part starts with.
+    Other,
+}
+
+/// The place of `part` in a `keyword` rule: the access first, then for
+/// `network` its family and type before the conditions, for the others the
+/// conditions before any word (a mount source, a queue name); a group and
+/// `->` come last.
+fn part_rank(keyword: &str, part: Part) -> u8 {
+    match (keyword, part) {
+        (_, Part::Access | Part::Other) => 0,
+        ("network", Part::Word) => 1,
+        ("network", Part::Condition) => 2,
+        (_, Part::Condition) => 1,
+        (_, Part::Word) => 2,
+        (_, Part::Group | Part::Arrow) => 3,
+    }
+}
+
+/// The parts of a `keyword` rule in their order, for help text.
+fn rule_shape(keyword: &str) -> String {
+    let parts = match keyword {
+        "network" => "[access] [family [type]] [conditions] [peer=(...)]",
+        "unix" | "dbus" | "io_uring" => "[access] [conditions] [peer=(...)]",
+        "mqueue" => "[access] [conditions] [name]",
+        "mount" => "[conditions] [source] [-> [conditions] mount point]",
+        "pivot_root" => "[oldroot=...] [new root] [-> profile]",
+        "remount" | "umount" | "unmount" => "[conditions] [mount point]",
+        _ => "[access] [conditions]",
+    };
+    format!("{keyword} {parts}")
+}
+
+/// Whether upstream's lexer reads a `keyword` rule in a mode of its own
+/// (every keyed rule but `io_uring` and `pivot_root`, which it reads as it
+/// reads file rules).
+fn has_own_lexer_mode(keyword: &str) -> bool {
+    !matches!(keyword, "io_uring" | "pivot_root")
 }
 
 /// The access words each keyed rule kind accepts outside parentheses, as
