@@ -392,13 +392,43 @@ pub fn is_capability(name: &str) -> bool {
     CAPABILITIES.contains(&name)
 }
 
+/// Whether `name` is a signal as upstream's `find_signal_mapping` reads
+/// it: a name of [`SIGNALS`], or `rtmin+` followed by what C's `strtoul`
+/// reads as at most [`MAX_RTMIN_OFFSET`] (so `rtmin+`, `rtmin+5x` and
+/// `rtmin+-0` count, as upstream accepts them).
 pub fn is_signal(name: &str) -> bool {
     if SIGNALS.contains(&name) {
         return true;
     }
     name.strip_prefix("rtmin+")
-        .and_then(|n| n.parse::<u32>().ok())
-        .is_some_and(|n| n <= MAX_RTMIN_OFFSET)
+        .is_some_and(|n| strtoul_prefix(n) <= u64::from(MAX_RTMIN_OFFSET))
+}
+
+/// The value C's `strtoul(text, &end, 10)` returns: leading white space
+/// and one sign are skipped, then as many digits as there are (none gives
+/// 0); a `-` negates in unsigned arithmetic and overflow saturates.
+pub fn strtoul_prefix(text: &str) -> u64 {
+    let text = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let mut value: u64 = 0;
+    for digit in digits.bytes().take_while(u8::is_ascii_digit) {
+        match value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(digit - b'0')))
+        {
+            Some(next) => value = next,
+            None => return u64::MAX,
+        }
+    }
+    if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    }
 }
 
 pub fn rlimit_unit(name: &str) -> Option<RlimitUnit> {
@@ -448,6 +478,11 @@ mod tests {
             (is_capability("sys_admins"), false),
             (is_signal("rtmin+32"), true),
             (is_signal("rtmin+33"), false),
+            (is_signal("rtmin+"), true),
+            (is_signal("rtmin+5x"), true),
+            (is_signal("rtmin+-0"), true),
+            (is_signal("rtmin+-1"), false),
+            (is_signal("rtmin+99999999999999999999999"), false),
             (is_signal("hup"), true),
             (is_signal("HUP"), false),
             (rlimit_unit("nice") == Some(RlimitUnit::Nice), true),

@@ -8,7 +8,9 @@
 //!
 //! [`model::OtherRule`]: crate::model::OtherRule
 
+mod dbus;
 mod mount;
+mod socket;
 
 use super::names::{self, RlimitUnit};
 use super::{Resolver, codes, lower::expand_or_report};
@@ -20,6 +22,8 @@ use crate::source::Span;
 struct Check<'r, 'o> {
     resolver: &'r mut Resolver<'o>,
     chain: &'r [Span],
+    /// The keyword of the rule checked.
+    kind: &'static str,
     failed: bool,
 }
 
@@ -28,6 +32,15 @@ impl Check<'_, '_> {
         self.failed = true;
         self.resolver
             .error(codes::RULE, "bad-rule", span, self.chain, message, label);
+    }
+
+    /// A warning at `span` that does not make the rule fail.
+    fn warning(&mut self, span: Span, message: String, label: &str) {
+        let diagnostic =
+            crate::diagnostic::Diagnostic::warning(codes::IGNORED_RULE, "ignored-rule", message)
+                .with_primary(span, label)
+                .with_include_chain(self.chain.to_vec());
+        self.resolver.report(diagnostic);
     }
 
     /// As [`Check::error`], with an optional help line.
@@ -72,6 +85,7 @@ pub(crate) fn check_rule(
     let mut check = Check {
         resolver,
         chain,
+        kind: rule.kind.keyword(),
         failed: false,
     };
     check_owner(&mut check, rule);
@@ -84,16 +98,16 @@ pub(crate) fn check_rule(
         } => change_profile(&mut check, rule.span, *safety, exec, target),
         RuleKind::Rlimit { name, value, unit } => rlimit(&mut check, name, value, unit.as_ref()),
         RuleKind::All => String::new(),
-        RuleKind::Network(body) => network(&mut check, body),
+        RuleKind::Network(body) => socket::network(&mut check, body),
         RuleKind::Mount(body) | RuleKind::Remount(body) | RuleKind::Umount(body) => {
             mount::mount(&mut check, rule.kind.keyword(), body)
         }
         RuleKind::PivotRoot(body) => pivot_root(&mut check, body),
         RuleKind::Mqueue(body) => mqueue(&mut check, body),
-        RuleKind::Unix(body) => unix(&mut check, body),
+        RuleKind::Unix(body) => socket::unix(&mut check, body),
+        RuleKind::Dbus(body) => dbus::dbus(&mut check, body),
         RuleKind::Signal(body)
         | RuleKind::Ptrace(body)
-        | RuleKind::Dbus(body)
         | RuleKind::Userns(body)
         | RuleKind::IoUring(body) => keyed(&mut check, rule.kind.keyword(), body),
         RuleKind::File(_) | RuleKind::FileAll | RuleKind::Link(_) => String::new(),
@@ -123,7 +137,8 @@ fn check_owner(check: &mut Check<'_, '_>, rule: &ast::Rule) {
 fn capability(check: &mut Check<'_, '_>, names: &[Word]) -> String {
     let mut sorted = Vec::new();
     for word in names {
-        let name = check.expand(word);
+        // Upstream looks names up while parsing: no variables here.
+        let name = word.text.clone();
         if !names::is_capability(&name) {
             let help = capability_suggestion(&name).map(|near| format!("write `{near}`"));
             check.error_help(
@@ -181,11 +196,12 @@ fn change_profile(
                 "not absolute",
             );
         }
-        parts.push(check.expand(exec));
+        parts.push(check.expand_pattern(exec));
     }
     if let Some(target) = target {
         parts.push("->".into());
-        parts.push(check.expand(target));
+        // Upstream compiles the target as a pattern, as it does the exec.
+        parts.push(check.expand_pattern(target));
     }
     parts.join(" ")
 }
@@ -203,17 +219,16 @@ fn rlimit(check: &mut Check<'_, '_>, name: &Word, value: &Word, unit: Option<&Wo
         return String::new();
     };
     let unit_text = unit.map(|w| w.text.as_str());
-    if value.text != "infinity" {
-        if let Err(message) = rlimit_value(kind, &value.text, unit_text) {
-            let span = unit.map_or(value.span, |unit| value.span.to(unit.span));
-            check.error(
-                span,
-                format!("invalid value for rlimit `{}`: {message}", name.text),
-                "bad value",
-            );
-        }
-    } else if unit.is_some() {
-        check.error(value.span, "`infinity` takes no unit".into(), "unit here");
+    // Upstream ignores a unit after `infinity`.
+    if value.text != "infinity"
+        && let Err(message) = rlimit_value(kind, &value.text, unit_text)
+    {
+        let span = unit.map_or(value.span, |unit| value.span.to(unit.span));
+        check.error(
+            span,
+            format!("invalid value for rlimit `{}`: {message}", name.text),
+            "bad value",
+        );
     }
     let mut body = format!("{} <= {}", name.text, value.text);
     if let Some(unit) = unit_text {
@@ -224,53 +239,83 @@ fn rlimit(check: &mut Check<'_, '_>, name: &Word, value: &Word, unit: Option<&Wo
 }
 
 /// Checks an rlimit value as upstream: counts and nice values take no
-/// unit, sizes take `K`/`M`/`G` (with optional `B`), times take time units.
+/// unit, sizes take `K`/`M`/`G` (with optional `B`), times take time units
+/// and must not come out below the limit's base unit.
 fn rlimit_value(kind: RlimitUnit, value: &str, unit: Option<&str>) -> Result<(), String> {
-    let number: i64 = value
-        .parse()
-        .map_err(|_| format!("`{value}` is not a number"))?;
+    let number = c_integer(value).ok_or_else(|| format!("`{value}` is not a number"))?;
+    let negative = || Err("the value must not be negative".to_string());
     match kind {
         RlimitUnit::Count if unit.is_some() => Err("this limit takes no unit".into()),
-        RlimitUnit::Count if number < 0 => Err("the value must not be negative".into()),
+        RlimitUnit::Count if number < 0 => negative(),
         RlimitUnit::Nice if unit.is_some() => Err("nice takes no unit".into()),
         RlimitUnit::Nice if !(-20..=19).contains(&number) => {
             Err(format!("nice value {number} is outside -20..19"))
         }
+        RlimitUnit::Size if number < 0 => negative(),
         RlimitUnit::Size => match unit {
-            _ if number < 0 => Err("the value must not be negative".into()),
             None | Some("K" | "KB" | "M" | "MB" | "G" | "GB") => Ok(()),
             Some(unit) => Err(format!("unknown size unit `{unit}`")),
         },
-        RlimitUnit::CpuTime | RlimitUnit::RealTime => time_value(kind, number, unit),
+        RlimitUnit::CpuTime | RlimitUnit::RealTime if number < 0 => negative(),
+        RlimitUnit::CpuTime => time_value(number, 1_000_000, unit, "one second"),
+        RlimitUnit::RealTime => time_value(number, 1, unit, "one microsecond"),
         _ => Ok(()),
     }
 }
 
-fn time_value(kind: RlimitUnit, number: i64, unit: Option<&str>) -> Result<(), String> {
-    if number < 0 {
-        return Err("the value must not be negative".into());
+/// The value of `-?DIGITS` as C's `strtoll(text, &end, 0)` reads it: a
+/// leading `0` makes it octal (up to the first digit that is not), and
+/// overflow saturates. `None` for text that is no such number.
+fn c_integer(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(digits) => (true, digits),
+        None => (false, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
-    let micro = ["us", "microsecond", "microseconds"];
-    let milli = ["ms", "millisecond", "milliseconds"];
-    let larger = [
-        "s", "sec", "second", "seconds", "min", "minute", "minutes", "h", "hour", "hours", "d",
-        "day", "days", "week", "weeks",
+    let (radix, digits) = match digits.strip_prefix('0') {
+        Some(rest) if !rest.is_empty() => (8, rest),
+        _ => (10, digits),
+    };
+    let mut value: i64 = 0;
+    for digit in digits.bytes().map(|b| i64::from(b - b'0')) {
+        if digit >= radix {
+            break;
+        }
+        value = value.saturating_mul(radix).saturating_add(digit);
+    }
+    Some(if negative {
+        value.saturating_neg()
+    } else {
+        value
+    })
+}
+
+/// Converts `number` in `unit` to the limit's base (microseconds times
+/// `base`), as upstream's `convert_time_units`: an unknown unit and a
+/// value below one base unit are errors.
+fn time_value(number: i64, base: i64, unit: Option<&str>, least: &str) -> Result<(), String> {
+    const UNITS: [(&[&str], i64); 7] = [
+        (&["us", "microsecond", "microseconds"], 1),
+        (&["ms", "millisecond", "milliseconds"], 1_000),
+        (&["s", "sec", "second", "seconds"], 1_000_000),
+        (&["min", "minute", "minutes"], 60_000_000),
+        (&["h", "hour", "hours"], 3_600_000_000),
+        (&["d", "day", "days"], 86_400_000_000),
+        (&["week", "weeks"], 604_800_000_000),
     ];
-    match unit {
-        None => Ok(()),
-        Some(unit) if larger.contains(&unit) => Ok(()),
-        Some(unit)
-            if kind == RlimitUnit::RealTime && (micro.contains(&unit) || milli.contains(&unit)) =>
-        {
-            Ok(())
-        }
-        Some(unit)
-            if kind == RlimitUnit::CpuTime && (micro.contains(&unit) || milli.contains(&unit)) =>
-        {
-            Err("cpu limits below one second are not allowed".into())
-        }
-        Some(unit) => Err(format!("unknown time unit `{unit}`")),
+    let Some(unit) = unit else {
+        return Ok(());
+    };
+    let Some((_, scale)) = UNITS.iter().find(|(names, _)| names.contains(&unit)) else {
+        return Err(format!("unknown time unit `{unit}`"));
+    };
+    // C multiplies without overflow checks; wrapping keeps its result.
+    if number.wrapping_mul(*scale) < base {
+        return Err(format!("the limit must be at least {least}"));
     }
+    Ok(())
 }
 
 /// The normalised text of access words: one word, or a sorted list.
@@ -300,375 +345,192 @@ fn condition_text(condition: &Condition, values: &[String]) -> String {
     }
 }
 
-/// Checks access words against the kind's vocabulary.
+/// Checks access words against the kind's vocabulary. In a `( ... )`
+/// list upstream also reads any word of the letters `r` and `w` (either
+/// case) as read and write, and ignores unknown io_uring accesses.
 fn check_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> Vec<String> {
     let allowed = names::access_words(kind);
     let mut perms = Vec::new();
     for word in &body.perms {
-        if !allowed.contains(&word.text.as_str()) {
+        let text = word.text.as_str();
+        let letters = body.perms_list && kind != "io_uring" && is_access_letters(text);
+        if allowed.contains(&text) || letters {
+            perms.push(word.text.clone());
+        } else if kind == "io_uring" && body.perms_list {
+            let message = format!("unknown io_uring access `{text}` is ignored");
+            check.warning(word.span, message, "ignored by apparmor_parser");
+        } else {
             check.error_help(
                 word.span,
-                format!("`{}` is not an access of {kind} rules", word.text),
+                format!("`{text}` is not an access of {kind} rules"),
                 "unknown access",
-                write_nearest(&word.text, allowed.iter().copied()),
+                write_nearest(text, allowed.iter().copied()),
             );
+            perms.push(word.text.clone());
         }
-        perms.push(word.text.clone());
     }
     perms
 }
 
-/// Checks conditions against the allowed keys; returns their texts.
-fn check_conditions(
+/// `rw`, `RW`, `rrw`: a word upstream reads as read and write letters.
+fn is_access_letters(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| matches!(b, b'r' | b'w' | b'R' | b'W'))
+}
+
+/// How the values of a condition are kept in the rule's text.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Values {
+    /// Variables expanded and the pattern checked.
+    Expanded,
+    /// As written: upstream reads these values before expanding variables.
+    AsWritten,
+}
+
+/// Checks each condition with `each` and that no key is given twice
+/// (`seen` holds the keys given so far, so a rule and its `peer=(...)`
+/// can share it); returns the conditions' texts.
+fn conditions_only<'a>(
     check: &mut Check<'_, '_>,
-    kind: &str,
-    conditions: &[Condition],
-    allowed: &[&str],
+    conditions: &'a [Condition],
+    seen: &mut Vec<&'a str>,
+    mut each: impl FnMut(&mut Check<'_, '_>, &Condition),
+) -> Vec<String> {
+    conditions_with(check, conditions, seen, |check, condition| {
+        each(check, condition);
+        Values::Expanded
+    })
+}
+
+/// As [`conditions_only`], with `each` saying how values are kept.
+fn conditions_with<'a>(
+    check: &mut Check<'_, '_>,
+    conditions: &'a [Condition],
+    seen: &mut Vec<&'a str>,
+    mut each: impl FnMut(&mut Check<'_, '_>, &Condition) -> Values,
 ) -> Vec<String> {
     let mut texts = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
     for condition in conditions {
         let key = condition.key.text.as_str();
-        if !allowed.contains(&key) {
-            check.error(
-                condition.key.span,
-                format!("{kind} rules have no condition `{key}`"),
-                "unknown condition",
-            );
-            continue;
-        }
-        if seen.contains(&key) && !(kind == "signal" && key == "set") {
-            check.error(
-                condition.key.span,
-                format!("condition `{key}` given twice"),
-                "repeated",
-            );
+        // Upstream allows a signal set more than once and merges the sets.
+        let repeatable = key == "set" && check.kind == "signal";
+        if seen.contains(&key) && !repeatable {
+            let message = format!("condition `{key}` given twice");
+            check.error(condition.key.span, message, "repeated");
         }
         seen.push(key);
-        if condition.op.as_deref() != Some("=") {
-            check.error(
-                condition.key.span,
-                format!("only `=` is allowed in conditions of {kind} rules"),
-                "here",
-            );
-        }
-        let values: Vec<String> = condition
-            .values
-            .iter()
-            .map(|w| check.expand_pattern(w))
-            .collect();
-        if kind == "signal" && key == "set" {
-            for (value, word) in values.iter().zip(&condition.values) {
-                for signal in value.split(',').filter(|s| !s.is_empty()) {
-                    if !names::is_signal(signal) {
-                        check.error_help(
-                            word.span,
-                            format!("unknown signal `{signal}`"),
-                            "unknown signal",
-                            write_nearest(signal, names::SIGNALS),
-                        );
-                    }
-                }
-            }
-        }
-        if values.len() > 1 && matches!(kind, "dbus" | "io_uring") {
-            check.error(
-                condition.key.span,
-                format!("condition `{key}` takes a single value"),
-                "several values",
-            );
-        }
+        let values: Vec<String> = match each(check, condition) {
+            Values::Expanded => condition
+                .values
+                .iter()
+                .map(|w| check.expand_pattern(w))
+                .collect(),
+            Values::AsWritten => condition.values.iter().map(|w| w.text.clone()).collect(),
+        };
         texts.push(condition_text(condition, &values));
     }
     texts
 }
 
-/// unix, signal, ptrace, dbus, userns and io_uring rules.
-fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
-    let perms = check_perms(check, kind, body);
+/// Checks conditions of signal, ptrace, io_uring and mqueue rules against
+/// the allowed keys, with `=` only; returns their texts. `seen` holds the
+/// keys given so far.
+fn check_conditions<'a>(
+    check: &mut Check<'_, '_>,
+    kind: &str,
+    conditions: &'a [Condition],
+    allowed: &[&str],
+    seen: &mut Vec<&'a str>,
+) -> Vec<String> {
+    conditions_with(check, conditions, seen, |check, condition| {
+        one_condition(check, kind, condition, allowed)
+    })
+}
+
+fn one_condition(
+    check: &mut Check<'_, '_>,
+    kind: &str,
+    condition: &Condition,
+    allowed: &[&str],
+) -> Values {
+    let key = condition.key.text.as_str();
+    if !allowed.contains(&key) {
+        let message = format!("{kind} rules have no condition `{key}`");
+        check.error(condition.key.span, message, "unknown condition");
+        return Values::AsWritten;
+    }
+    if condition.op.as_deref() != Some("=") {
+        let message = format!("only `=` is allowed in conditions of {kind} rules");
+        check.error(condition.key.span, message, "here");
+    }
+    if condition.values.len() > 1 && kind == "io_uring" {
+        let message = format!("condition `{key}` takes a single value");
+        check.error(condition.key.span, message, "several values");
+    }
+    if kind == "signal" && key == "set" {
+        check_signals(check, condition);
+        return Values::AsWritten;
+    }
+    if kind == "mqueue" && key == "type" {
+        return Values::AsWritten;
+    }
+    Values::Expanded
+}
+
+/// Signal names are read as written: upstream looks them up while
+/// parsing, before variables exist.
+fn check_signals(check: &mut Check<'_, '_>, condition: &Condition) {
+    for word in &condition.values {
+        if !names::is_signal(&word.text) {
+            check.error_help(
+                word.span,
+                format!("unknown signal `{}`", word.text),
+                "unknown signal",
+                write_nearest(&word.text, names::SIGNALS),
+            );
+        }
+    }
+}
+
+/// Words and `->` belong to none of the rules checked with this.
+fn no_words_or_arrow(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
     for word in &body.words {
-        check.error(
-            word.span,
-            format!("unexpected `{}` in a {kind} rule", word.text),
-            "unexpected",
-        );
+        let message = format!("unexpected `{}` in a {kind} rule", word.text);
+        check.error(word.span, message, "unexpected");
+        if word.text.starts_with('#')
+            && let Some(last) = check.resolver.diagnostics.last_mut()
+        {
+            last.help = Some("end the rule with `,` before a comment".into());
+        }
     }
     if let Some(arrow) = &body.arrow {
-        check.error(
-            arrow.span,
-            format!("`->` is not allowed in {kind} rules"),
-            "unexpected",
-        );
-    }
-    let (keys, peer_keys) = names::condition_keys(kind);
-    let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
-    parts.extend(check_conditions(check, kind, &body.conditions, keys));
-    if kind == "dbus" {
-        check_dbus(check, body);
-    }
-    if let Some((key, conditions)) = &body.group {
-        if peer_keys.is_empty() || key.text != "peer" {
-            check.error(
-                key.span,
-                format!("{kind} rules have no `{}=(...)` group", key.text),
-                "unknown group",
-            );
-        }
-        let inner = check_conditions(check, kind, conditions, peer_keys);
-        parts.push(format!("peer=({})", inner.join(" ")));
-    }
-    parts.join(" ")
-}
-
-fn check_dbus(check: &mut Check<'_, '_>, body: &KeyedBody) {
-    if let Some(condition) = body.conditions.iter().find(|c| c.key.text == "label") {
-        let message = "dbus `label` can only be used inside `peer=(...)`".into();
-        check.error(condition.key.span, message, "outside peer");
-    }
-    let has = |key: &str| body.conditions.iter().any(|c| c.key.text == key);
-    let message_rule = has("path") || has("interface") || has("member") || body.group.is_some();
-    let service_rule = has("name");
-    if message_rule && service_rule {
-        let span = body.conditions[0].key.span;
-        check.error(
-            span,
-            "dbus rule mixes message and service conditions".into(),
-            "here",
-        );
-    }
-    for word in &body.perms {
-        let text = word.text.as_str();
-        let bad = (message_rule && text == "bind")
-            || (service_rule && matches!(text, "send" | "receive"))
-            || (text == "eavesdrop" && (message_rule || service_rule));
-        if bad {
-            check.error(
-                word.span,
-                format!("dbus `{text}` access does not fit these conditions"),
-                "here",
-            );
-        }
+        let message = format!("`->` is not allowed in {kind} rules");
+        check.error(arrow.span, message, "unexpected");
     }
 }
 
-fn network(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
-    let perms = check_perms(check, "network", body);
+/// signal, ptrace, userns and io_uring rules.
+fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
+    let perms = check_perms(check, kind, body);
+    no_words_or_arrow(check, kind, body);
+    let (keys, _) = names::condition_keys(kind);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
-    let words: Vec<&str> = body.words.iter().map(|w| w.text.as_str()).collect();
-    if let Some(problem) = network_words_problem(&words) {
-        let span = body.words[0].span.to(body.words[words.len() - 1].span);
-        check.error_help(span, problem, "invalid network entry", network_help(&words));
-    }
-    parts.extend(words.iter().map(|w| w.to_string()));
-
-    let (keys, peer_keys) = names::condition_keys("network");
-    let has_conditions = !body.conditions.is_empty() || body.group.is_some();
-    if has_conditions && !words.is_empty() && !network_words_allow_ip(&words) {
-        let span = body.words[0].span;
-        check.error(
-            span,
-            "only inet and inet6 network rules take ip conditions".into(),
-            "here",
-        );
-    }
-    let local: Vec<&str> = keys.iter().copied().chain(["interface"]).collect();
-    parts.extend(socket_conditions(
+    let mut seen = Vec::new();
+    parts.extend(check_conditions(
         check,
-        "network",
+        kind,
         &body.conditions,
-        &local,
+        keys,
+        &mut seen,
     ));
     if let Some((key, conditions)) = &body.group {
-        if key.text != "peer" {
-            check.error(
-                key.span,
-                "network rules have only a `peer=(...)` group".into(),
-                "unknown group",
-            );
+        // io_uring takes a group of either name, read as its own
+        // conditions; the others take none.
+        if kind != "io_uring" {
+            let message = format!("{kind} rules have no `{}=(...)` group", key.text);
+            check.error(key.span, message, "unknown group");
         }
-        let inner = socket_conditions(check, "network", conditions, peer_keys);
-        parts.push(format!("peer=({})", inner.join(" ")));
-        check_peer_perms(check, "network", body);
-    }
-    parts.join(" ")
-}
-
-/// Why `network FAMILY [TYPE [PROTOCOL]]` names no socket, if it does not.
-fn network_words_problem(words: &[&str]) -> Option<String> {
-    let family_ok = |w: &str| names::NETWORK_FAMILIES.contains(&w);
-    let type_ok = |w: &str| names::SOCKET_TYPES.contains(&w) && w != "dccp";
-    let protocol_ok = |w: &str| names::NETWORK_PROTOCOLS.contains(&w);
-    match words {
-        [] => None,
-        [one] if family_ok(one) || type_ok(one) || protocol_ok(one) => None,
-        [one] => Some(format!("unknown network family or type `{one}`")),
-        [family, kind] if family_ok(family) && type_ok(kind) => None,
-        ["inet", "tcp" | "udp" | "icmp"] | ["inet6", "tcp" | "udp"] => None,
-        [family, kind] => Some(format!("invalid network entry `{family} {kind}`")),
-        _ => Some(format!("invalid network entry `{}`", words.join(" "))),
-    }
-}
-
-/// A suggestion for the first unknown word of a network rule.
-fn network_help(words: &[&str]) -> Option<String> {
-    let known = |w: &&str| {
-        names::NETWORK_FAMILIES.contains(w)
-            || names::SOCKET_TYPES.contains(w)
-            || names::NETWORK_PROTOCOLS.contains(w)
-    };
-    let Some(unknown) = words.iter().find(|w| !known(w)) else {
-        return Some("write `network FAMILY TYPE`, as in `network inet stream`".into());
-    };
-    let all = names::NETWORK_FAMILIES
-        .iter()
-        .chain(&names::SOCKET_TYPES)
-        .chain(&names::NETWORK_PROTOCOLS)
-        .copied();
-    let near = suggest::nearest(unknown, all)?;
-    Some(format!("write `{near}` instead of `{unknown}`"))
-}
-
-/// Whether ip/port conditions fit the family named by `words`.
-fn network_words_allow_ip(words: &[&str]) -> bool {
-    match words.first() {
-        Some(&"inet") | Some(&"inet6") => true,
-        Some(first) if names::NETWORK_FAMILIES.contains(first) => false,
-        Some(first) => {
-            words.len() == 1
-                && (names::SOCKET_TYPES.contains(first) || names::NETWORK_PROTOCOLS.contains(first))
-        }
-        None => true,
-    }
-}
-
-/// Accesses that only make sense on a connected socket's peer.
-const PEER_ACCESSES: [&str; 10] = [
-    "send", "receive", "connect", "accept", "r", "w", "rw", "wr", "read", "write",
-];
-
-fn check_peer_perms(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
-    for word in &body.perms {
-        if !PEER_ACCESSES.contains(&word.text.as_str()) {
-            let message = format!(
-                "{kind} access `{}` cannot be used with peer conditions",
-                word.text
-            );
-            check.error(word.span, message, "not a peer access");
-        }
-    }
-}
-
-/// Conditions of network and unix rules, with their value checks.
-fn socket_conditions(
-    check: &mut Check<'_, '_>,
-    kind: &str,
-    conditions: &[Condition],
-    allowed: &[&str],
-) -> Vec<String> {
-    let mut texts = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
-    for condition in conditions {
-        let key = condition.key.text.as_str();
-        if seen.contains(&key) {
-            check.error(
-                condition.key.span,
-                format!("condition `{key}` given twice"),
-                "repeated",
-            );
-        }
-        seen.push(key);
-        if !allowed.contains(&key) {
-            let message = match key {
-                "label" if kind == "unix" => {
-                    "unix `label` is only valid inside `peer=(...)`".into()
-                }
-                "protocol" if kind == "unix" => "unix `protocol` condition is not supported".into(),
-                _ => format!("{kind} rules have no condition `{key}` here"),
-            };
-            check.error(condition.key.span, message, "invalid condition");
-            continue;
-        }
-        let op_ok = condition.op.as_deref() == Some("=")
-            || (key == "label" && condition.op.as_deref() == Some(":="));
-        if !op_ok {
-            check.error(
-                condition.key.span,
-                format!("operator not allowed in `{key}`"),
-                "here",
-            );
-        }
-        if condition.values.len() != 1 || condition.list {
-            check.error(
-                condition.key.span,
-                format!("`{key}` takes a single value"),
-                "here",
-            );
-        }
-        let values: Vec<String> = condition
-            .values
-            .iter()
-            .map(|w| check.expand_pattern(w))
-            .collect();
-        for (value, word) in values.iter().zip(&condition.values) {
-            if let Some(problem) = socket_value_problem(kind, key, value) {
-                check.error(word.span, problem, "invalid value");
-            }
-        }
-        texts.push(condition_text(condition, &values));
-    }
-    texts
-}
-
-fn socket_value_problem(kind: &str, key: &str, value: &str) -> Option<String> {
-    let ok = match (kind, key) {
-        ("network", "ip") => value == "none" || value.parse::<std::net::IpAddr>().is_ok(),
-        ("network", "port") => port_ok(value),
-        ("unix", "addr") => value.starts_with('@') || value == "none" || value == "auto",
-        ("unix", "type") => names::SOCKET_TYPES.contains(&value),
-        _ => true,
-    };
-    (!ok).then(|| format!("invalid {kind} {key} `{value}`"))
-}
-
-fn port_ok(value: &str) -> bool {
-    let number = |text: &str| {
-        !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) && text.parse::<u16>().is_ok()
-    };
-    match value.split_once('-') {
-        Some((from, to)) => {
-            number(from) && number(to) && from.parse::<u16>().ok() <= to.parse::<u16>().ok()
-        }
-        None => number(value),
-    }
-}
-
-fn unix(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
-    let perms = check_perms(check, "unix", body);
-    let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
-    for word in &body.words {
-        check.error(
-            word.span,
-            format!("unexpected `{}` in a unix rule", word.text),
-            "unexpected",
-        );
-    }
-    parts.extend(socket_conditions(
-        check,
-        "unix",
-        &body.conditions,
-        &["type", "addr"],
-    ));
-    if let Some((key, conditions)) = &body.group {
-        if key.text != "peer" {
-            check.error(
-                key.span,
-                "unix rules have only a `peer=(...)` group".into(),
-                "unknown group",
-            );
-        }
-        let inner = socket_conditions(check, "unix", conditions, &["addr", "label"]);
-        parts.push(format!("peer=({})", inner.join(" ")));
-        check_peer_perms(check, "unix", body);
+        let inner = check_conditions(check, kind, conditions, keys, &mut seen);
+        parts.push(format!("{}=({})", key.text, inner.join(" ")));
     }
     parts.join(" ")
 }
@@ -677,7 +539,14 @@ fn mqueue(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let perms = check_perms(check, "mqueue", body);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
     let (keys, _) = names::condition_keys("mqueue");
-    parts.extend(check_conditions(check, "mqueue", &body.conditions, keys));
+    let mut seen = Vec::new();
+    parts.extend(check_conditions(
+        check,
+        "mqueue",
+        &body.conditions,
+        keys,
+        &mut seen,
+    ));
     let type_value = body
         .conditions
         .iter()
@@ -702,21 +571,22 @@ fn mqueue(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
         );
     }
     if let Some(name) = body.words.first() {
-        let text = check.expand(name);
-        let numeric = text.parse::<u64>().is_ok();
+        // Upstream checks the name as written, before variables expand.
+        let raw = name.text.as_str();
+        let numeric = !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit());
         let ok = match queue_type.as_deref() {
-            Some("posix") => text.starts_with('/'),
+            Some("posix") => raw.starts_with('/'),
             Some("sysv") => numeric,
-            _ => text.starts_with('/') || numeric,
+            _ => raw.starts_with('/') || numeric,
         };
         if !ok {
             check.error(
                 name.span,
-                format!("invalid mqueue name `{text}`"),
+                format!("invalid mqueue name `{raw}`"),
                 "bad queue name",
             );
         }
-        parts.push(text);
+        parts.push(check.expand(name));
     }
     parts.join(" ")
 }
@@ -738,7 +608,11 @@ fn pivot_root(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
             );
             check.error(condition.key.span, message, "unknown condition");
         }
-        let values: Vec<String> = condition.values.iter().map(|w| check.expand(w)).collect();
+        let values: Vec<String> = condition
+            .values
+            .iter()
+            .map(|w| check.expand_pattern(w))
+            .collect();
         parts.push(condition_text(condition, &values));
     }
     if body.words.len() > 1 {
@@ -749,7 +623,7 @@ fn pivot_root(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
         );
     }
     for word in &body.words {
-        parts.push(check.expand(word));
+        parts.push(check.expand_pattern(word));
     }
     if let Some(arrow) = &body.arrow {
         parts.push("->".into());
@@ -893,7 +767,15 @@ mod tests {
             (RlimitUnit::Nice, "20", None, false),
             (RlimitUnit::CpuTime, "1", Some("seconds"), true),
             (RlimitUnit::CpuTime, "1", Some("ms"), false),
+            (RlimitUnit::CpuTime, "1000", Some("ms"), true),
+            (RlimitUnit::CpuTime, "0", Some("s"), false),
+            (RlimitUnit::CpuTime, "0", None, true),
             (RlimitUnit::RealTime, "1", Some("ms"), true),
+            (RlimitUnit::RealTime, "0", Some("us"), false),
+            (RlimitUnit::RealTime, "5", Some("bogus"), false),
+            (RlimitUnit::Count, "99999999999999999999", None, true),
+            (RlimitUnit::Nice, "-024", None, true),
+            (RlimitUnit::Nice, "-25", None, false),
             (RlimitUnit::Count, "ten", None, false),
         ];
         for (kind, value, unit, ok) in cases {

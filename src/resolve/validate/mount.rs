@@ -233,7 +233,7 @@ pub(super) fn mount(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> 
         );
     }
     for word in &body.words {
-        parts.push(check.expand(word));
+        parts.push(check.expand_pattern(word));
     }
     if let Some(arrow) = &body.arrow {
         parts.extend(mount_point(check, kind, arrow));
@@ -270,7 +270,7 @@ fn mount_point(
         );
     }
     match &arrow.target {
-        Some(target) => vec!["->".into(), check.expand(target)],
+        Some(target) => vec!["->".into(), check.expand_pattern(target)],
         None => {
             let message = "`->` needs a mount point".into();
             check.error(arrow.span, message, "missing mount point");
@@ -340,7 +340,11 @@ fn mount_conditions(
             condition.values.iter().map(|w| w.text.clone()).collect()
         } else {
             shape.fstype = true;
-            condition.values.iter().map(|w| check.expand(w)).collect()
+            condition
+                .values
+                .iter()
+                .map(|w| check.expand_pattern(w))
+                .collect()
         };
         texts.push(condition_text(condition, &values));
     }
