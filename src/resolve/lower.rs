@@ -119,8 +119,12 @@ fn qualifier(
     if rest.len() < consumed || !rest[consumed - 1].eq_ignore_ascii_case(&'x') {
         return Err(format!("exec qualifier `{c}` must be followed by `x`"));
     }
+    // A bare `x` before `u`, `p` or `c` conflicts too: upstream compares
+    // exec types once `x` is set, and only `i` checks for a qualifier.
+    let bare_before =
+        |existing: &ExecMode| existing.transition.is_none() && !matches!(c, 'i' | 'I');
     if let Some(existing) = &decoded.exec
-        && existing.transition.is_some()
+        && (existing.transition.is_some() || bare_before(existing))
         && *existing != mode
     {
         let text: String = rest[..consumed].iter().collect();
@@ -402,8 +406,22 @@ fn aliased(rule: &model::FileRule, from: &str, to: &str) -> Option<model::FileRu
     Some(copy)
 }
 
-/// A name `:ns:name` must name a profile after its namespace.
+/// A name `:ns:name` must name a profile after its namespace, and a
+/// name cannot stack (`&name`), as upstream's `parse_label` reads it.
 fn check_namespace(resolver: &mut Resolver<'_>, name: &ast::Word, chain: &[Span]) {
+    if name.text.starts_with('&') {
+        let message = format!("profile name `{}` cannot start with `&`", name.text);
+        let label = "a stacked label, not a name";
+        resolver.error(
+            codes::PROFILE,
+            "bad-profile",
+            name.span,
+            chain,
+            message,
+            label,
+        );
+        return;
+    }
     let Some(rest) = name.text.strip_prefix(':') else {
         return;
     };
@@ -708,6 +726,9 @@ fn lower_file_rule(
     match (&mut decoded.exec, target) {
         (Some(exec), Some(target)) => exec.target = Some(target),
         (None, Some(target)) => {
+            if let Some(word) = &node.target {
+                check_pattern(resolver, word, &model::collapse_slashes(&target), &chain);
+            }
             link = Some(model::LinkTarget {
                 subset: node.subset,
                 pattern: target,
@@ -869,7 +890,10 @@ mod tests {
 
     #[test]
     fn permission_words_decode_as_upstream() {
-        let cases: [(&str, Result<&str, ()>); 12] = [
+        let cases: [(&str, Result<&str, ()>); 15] = [
+            ("xpx", Err(())),
+            ("xix", Ok("mx")),
+            ("pxx", Ok("x")),
             ("rw", Ok("rwa")),
             ("r", Ok("r")),
             ("a", Ok("a")),

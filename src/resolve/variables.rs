@@ -93,6 +93,28 @@ fn valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// Whether `@{name}` with a name that is not valid is kept as text: a
+/// name that starts with a letter and goes wrong first at a `,` reads as
+/// an alternation (`@{a,b}`), as upstream reads it; any other bad name
+/// (`@{,a}`, `@{a(b}`) is an error there.
+fn kept_as_text(name: &str) -> bool {
+    let starts_alpha = name.starts_with(|c: char| c.is_ascii_alphabetic());
+    let first_bad = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'));
+    starts_alpha && first_bad == Some(',')
+}
+
+/// The error for a reference `@{name}` whose name is not valid and not
+/// kept as text.
+fn bad_name(name: &str) -> ExpandError {
+    if name.is_empty() {
+        ExpandError::Undefined(String::new())
+    } else {
+        ExpandError::BadReference(format!("@{{{name}}}"))
+    }
+}
+
 impl SymbolTable {
     /// The fully expanded values of a set variable.
     pub fn expand_set(&self, name: &str) -> Result<BTreeSet<String>, ExpandError> {
@@ -139,15 +161,9 @@ impl SymbolTable {
             let reference = found?;
             let literal = &rest[..reference.start];
             if !valid_name(reference.name) {
-                // `@{a,b}` is an alternation containing `@`, not a variable,
-                // and expansion goes on after it, as in Debian's 3.0.8.
-                // FIXME: AppArmor 4.1's rewrite of variable expansion reads
-                // `@{a,b}` as a reference to an undeclared variable and
-                // fails; aaprove accepts what 3.0.8 accepts.
-                let text = &rest[..reference.end];
-                results.iter_mut().for_each(|r| r.push_str(text));
-                rest = &rest[reference.end..];
-                continue;
+                // Upstream looks every `@{...}` of a variable's value up as
+                // a variable, so `@{a,b}` there is an error too.
+                return Err(bad_name(reference.name));
             }
             let values = self.expand_set_inner(reference.name, active)?;
             let mut next = Vec::new();
@@ -179,17 +195,18 @@ impl SymbolTable {
     pub fn expand_pattern(&self, text: &str) -> Result<String, ExpandError> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
-        let mut literal_start = 0;
         let mut rounds = 0;
-        while let Some(found) = find_reference(&rest[literal_start..]) {
+        while let Some(found) = find_reference(rest) {
             let reference = found?;
-            let (start, end) = (
-                literal_start + reference.start,
-                literal_start + reference.end,
-            );
+            let (start, end) = (reference.start, reference.end);
+            if !valid_name(reference.name) && !kept_as_text(reference.name) {
+                return Err(bad_name(reference.name));
+            }
             if !valid_name(reference.name) {
-                literal_start = end;
-                continue;
+                // `@{a,b}` in a rule is an alternation with `@`, and upstream
+                // (4.x and later) expands nothing after it.
+                out.push_str(rest);
+                return Ok(out);
             }
             rounds += 1;
             if rounds > MAX_VALUES {
@@ -203,7 +220,6 @@ impl SymbolTable {
             let inserted = self.insertion(reference.name, trim_leading, suffix.starts_with('/'))?;
             out.push_str(&inserted);
             rest = suffix;
-            literal_start = 0;
         }
         out.push_str(rest);
         Ok(out)
@@ -274,11 +290,10 @@ mod tests {
             ("/a@{E}b", "/ab"),
             ("/no/vars", "/no/vars"),
             ("/@{a,b}", "/@{a,b}"),
-            // A literal `@{a,b}` does not stop expansion: Debian's 3.0.8
-            // compiler (`-D rule-exprs`) expands what follows it.
-            ("/x/@{a,b}@{ONE}y", "/x/@{a,b}/one/y"),
-            ("/x/@{a,b}/@{ONE}/@{ONE}y", "/x/@{a,b}//one///one/y"),
-            ("/x/@{a,b}/@{HOME}/y", "/x/@{a,b}/{home/*,root}/y"),
+            // A literal `@{a,b}` stops expansion, as in upstream 4.x and
+            // later (Debian's 3.0.8 expanded what follows it).
+            ("/x/@{a,b}@{ONE}y", "/x/@{a,b}@{ONE}y"),
+            ("/x/@{ONE}/@{a,b}/@{ONE}y", "/x//one//@{a,b}/@{ONE}y"),
         ];
         for (text, expected) in cases {
             assert_eq!(table.expand_pattern(text).unwrap(), expected, "{text}");
@@ -312,6 +327,9 @@ mod tests {
         let cases = [
             ("@{NOPE}", ExpandError::Undefined("NOPE".into())),
             ("@{SELF}", ExpandError::Recursive("SELF".into())),
+            ("/a@{,b}", ExpandError::BadReference("@{,b}".into())),
+            ("/a@{H(ME}", ExpandError::BadReference("@{H(ME}".into())),
+            ("/a@{}", ExpandError::Undefined(String::new())),
         ];
         for (text, expected) in cases {
             assert_eq!(table.expand_pattern(text), Err(expected), "{text}");
