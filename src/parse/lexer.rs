@@ -27,6 +27,10 @@ pub enum WordMode {
     List,
     /// A key inside a `peer=( ... )` group: as `List`, and `=` ends it.
     ListKey,
+    /// A word of a rule upstream reads in a lexer mode of its own (mount,
+    /// dbus, network, ...): as `Rule`, but `{` starts a word, `,x`
+    /// continues any word, and `->x` is a word.
+    Keyed,
     /// The value of a condition: as `Rule`, but `{` may start a word and
     /// no `key=` is split off.
     Value,
@@ -235,7 +239,8 @@ impl<'a> Lexer<'a> {
     }
 
     /// True when an identifier at the cursor is followed by blanks and `=`
-    /// (not `==`), which makes it the key of a `key=value` condition.
+    /// (even `==`: the value then starts with `=`), which makes it the key
+    /// of a `key=value` condition.
     pub fn at_key(&self) -> bool {
         let Ok((rest, _)) = identifier(self.rest()) else {
             return false;
@@ -243,7 +248,7 @@ impl<'a> Lexer<'a> {
         let Ok((rest, _)) = space0::<&str, nom::error::Error<&str>>(rest) else {
             return false;
         };
-        (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(":=")
+        rest.starts_with('=') || rest.starts_with(":=")
     }
 
     /// Reads the next token of a rule after skipping trivia.
@@ -259,8 +264,14 @@ impl<'a> Lexer<'a> {
         let Some(c) = self.peek_char() else {
             return Token::Eof;
         };
-        if mode == WordMode::Value && !matches!(c, '"' | ',' | '!' | '\0' | '\n') {
-            // A value is one word whatever its first character.
+        if mode == WordMode::Value
+            && (!matches!(c, '"' | ',' | '!' | '\0' | '\n') || self.comma_word())
+        {
+            // A value is one word whatever its first character, even a
+            // `,` that a word character follows (`fstype=,x`).
+            return Token::Word(self.word(mode));
+        }
+        if mode == WordMode::Keyed && self.glued_arrow() {
             return Token::Word(self.word(mode));
         }
         for (text, token) in [
@@ -278,7 +289,7 @@ impl<'a> Lexer<'a> {
             ',' => Some(Token::Comma),
             '(' => Some(Token::OpenParen),
             ')' => Some(Token::CloseParen),
-            '{' if mode == WordMode::Rule => Some(Token::OpenBrace),
+            '{' if matches!(mode, WordMode::Rule) => Some(Token::OpenBrace),
             '}' => Some(Token::CloseBrace),
             '=' => Some(Token::Assign("=".into())),
             '!' | '\0' => Some(Token::Unexpected(c)),
@@ -307,24 +318,56 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// `,` followed by a word character, which starts a word in upstream's
+    /// values.
+    fn comma_word(&self) -> bool {
+        let rest = self.rest();
+        rest.starts_with(',') && rest[1..].starts_with(|c: char| !ends_word(c))
+    }
+
+    /// `->` followed by a character that continues a word: upstream's
+    /// longest match reads `->/mnt` in a mount rule as one word.
+    fn glued_arrow(&self) -> bool {
+        let rest = self.rest();
+        rest.starts_with("->")
+            && rest[2..].starts_with(|c: char| {
+                !matches!(c, ' ' | '\t' | '\r' | '\n' | '"' | '!' | ',' | '=' | ')')
+            })
+    }
+
     /// Reads a bare word. A key (`name` before `=`) stops at the `=`.
     fn word(&mut self, mode: WordMode) -> String {
-        if mode == WordMode::Rule && self.at_key() {
+        let rule_like = matches!(mode, WordMode::Rule | WordMode::Keyed);
+        if rule_like && self.at_key() {
             let id = self.peek_identifier().unwrap_or_default();
             self.pos += id.len();
             return id.to_string();
         }
         let start = self.pos;
         let bytes = self.text.as_bytes();
+        if rule_like {
+            self.colon_start();
+        }
         while let Some(c) = self.peek_char() {
+            let in_list = matches!(mode, WordMode::List | WordMode::ListKey);
             if c == '\\' {
-                self.pos += 1;
-                if let Some(next) = self.peek_char() {
-                    self.pos += next.len_utf8();
-                }
+                // Upstream's escapes keep a blank, `"`, `!` or `,` (in
+                // lists also a parenthesis) in the word; any other
+                // backslash is a character of its own.
+                // In a rule of its own mode only a path or label has them.
+                let escapes: &[u8] = match mode {
+                    WordMode::List | WordMode::ListKey => b" \t\"!,()",
+                    WordMode::Keyed if !self.text[start..].starts_with(['/', '@', ':', '&']) => b"",
+                    _ => b" \t\"!,",
+                };
+                let next = bytes.get(self.pos + 1);
+                self.pos += if next.is_some_and(|b| escapes.contains(b)) {
+                    2
+                } else {
+                    1
+                };
                 continue;
             }
-            let in_list = matches!(mode, WordMode::List | WordMode::ListKey);
             if in_list && matches!(c, '(' | ')' | ',') {
                 break;
             }
@@ -332,13 +375,18 @@ impl<'a> Lexer<'a> {
                 break;
             }
             if c == ',' && !in_list {
-                // A path or value continues over `,x`, even `,#`; a mode
-                // word such as `r` in `r,#comment` ends at the comma.
-                let label =
-                    mode == WordMode::Value || self.text[start..].starts_with(['/', '@', ':', '&']);
-                let next = bytes.get(self.pos + 1).map(|&b| b as char);
-                if next.is_some_and(|n| !ends_word(n) && (n != '#' || label)) {
-                    self.pos += 1;
+                // `,x` continues a word, even `,#`; in file rules only a
+                // path or label takes commas (upstream reads other words
+                // there as identifiers or permissions: `r,all,` is two
+                // rules).
+                let label = self.text[start..].starts_with(['/', '@', ':', '&']);
+                let continues = mode != WordMode::Rule || label;
+                // The `,` and the character after it are one unit of the
+                // word, so a `\\` there is no escape (`{a,\\,,b}` ends before
+                // its second comma).
+                let next = self.text[self.pos + 1..].chars().next();
+                if continues && let Some(next) = next.filter(|n| !ends_word(*n)) {
+                    self.pos += 1 + next.len_utf8();
                     continue;
                 }
                 break;
@@ -354,6 +402,78 @@ impl<'a> Lexer<'a> {
             self.pos += self.peek_char().map_or(0, char::len_utf8);
         }
         self.text[start..self.pos].to_string()
+    }
+
+    /// Reads the value right after `key=` inside a group, as upstream's
+    /// `LIST_COND_VAL` mode: a quoted string or a word of any characters
+    /// but blanks, `"`, `!`, `,`, `(` and `)` (so it may start with `=`).
+    pub fn group_value(&mut self) -> Option<(Token, Span)> {
+        let start = self.pos;
+        let c = self.peek_char()?;
+        if c == '"' {
+            let token = self.quoted_token();
+            return Some((token, self.span(start, self.pos)));
+        }
+        if matches!(c, ' ' | '\t' | '\r' | '\n' | '!' | ',' | '(' | ')') {
+            return None;
+        }
+        let text = self.word(WordMode::List);
+        Some((Token::Word(text), self.span(start, self.pos)))
+    }
+
+    /// Reads the word after `->` as upstream's `SUB_ID_WS` mode does:
+    /// blanks and line breaks are skipped (comments are not: `#` is part of
+    /// a word there), then a quoted string or a run of any characters but
+    /// blanks, `"`, `!` and a `,` that ends the word. `None` when no word
+    /// starts here.
+    pub fn target_word(&mut self) -> Option<(Token, Span)> {
+        let rest = self.rest();
+        let skipped = rest.trim_start_matches(|c: char| is_blank(c) || c == '\n');
+        self.advance_to(skipped);
+        let start = self.pos;
+        if skipped.starts_with('"') {
+            let token = self.quoted_token();
+            return Some((token, self.span(start, self.pos)));
+        }
+        let bytes = skipped.as_bytes();
+        let id_char = |b: u8| !matches!(b, b' ' | b'\t' | b'\r' | b'\n' | b'"' | b'!' | b',');
+        let mut index = 0;
+        while index < bytes.len() {
+            let b = bytes[index];
+            let next = bytes.get(index + 1).copied();
+            let escaped = b == b'\\' && next.is_some_and(|n| b" \t\"!,#".contains(&n));
+            if escaped || (b == b',' && next.is_some_and(id_char)) {
+                index += 2;
+            } else if id_char(b) {
+                index += 1;
+            } else {
+                break;
+            }
+        }
+        // Step back to a character boundary (bytes above 0x7f are word
+        // characters, so a cut can only fall inside one at the very end).
+        while !skipped.is_char_boundary(index) {
+            index += 1;
+        }
+        if index == 0 {
+            return None;
+        }
+        self.pos += index;
+        let text = skipped[..index].to_string();
+        Some((Token::Word(text), self.span(start, self.pos)))
+    }
+
+    /// Upstream's `LABEL` lets a word start with `:` and any character but
+    /// `=`, even a blank or a `,` (`: r` is one word, so `: r,` is a rule
+    /// without permissions); this consumes those two characters.
+    fn colon_start(&mut self) {
+        let mut chars = self.rest().chars();
+        if chars.next() == Some(':')
+            && let Some(next) = chars.next()
+            && next != '='
+        {
+            self.pos += 1 + next.len_utf8();
+        }
     }
 
     /// Reads the file name of an include or abi directive: `<name>`,
@@ -390,6 +510,11 @@ impl<'a> Lexer<'a> {
 /// True for a word made only of permission letters as upstream's lexer
 /// reads them (`rw`, `ix`, `Pix`, `PUx`, ...).
 pub fn is_mode_word(text: &str) -> bool {
+    // `all` is the `all` rule's keyword to upstream's lexer, never `a`
+    // and two `l`s.
+    if text == "all" {
+        return false;
+    }
     let bytes = text.as_bytes();
     let mut index = 0;
     while index < bytes.len() {
@@ -489,6 +614,7 @@ mod tests {
             ("ix", true),
             ("rwlkm", true),
             ("i", false),
+            ("all", false),
             ("file", false),
             ("px2", false),
         ];

@@ -387,7 +387,7 @@ impl<'a> Parser<'a> {
             self.recover();
             return None;
         }
-        let to = self.expect_word("the alias target")?;
+        let to = self.id_word("the alias target")?;
         self.expect_comma()?;
         Some(Item::Alias(Alias {
             span: self.span(start),
@@ -440,6 +440,26 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// The word after `->` in file, link, change_profile, pivot_root and
+    /// alias rules, and after `profile` or `hat`, read as upstream's lexer
+    /// reads it there ([`Lexer::target_word`]): `-> ,x` and `-> a=b` are
+    /// targets too, and `profile a,b` names `a,b`.
+    fn id_word(&mut self, what: &str) -> Option<Word> {
+        let mark = self.lexer.pos();
+        match self.lexer.target_word() {
+            Some((Token::Word(text), span)) => Some(word_from(text, span, "")),
+            Some((Token::Quoted(text), span)) => Some(Word {
+                text,
+                quoted: true,
+                span,
+            }),
+            _ => {
+                self.lexer.set_pos(mark);
+                self.expect_word(what)
+            }
+        }
+    }
+
     /// Expects the `,` ending a rule.
     fn expect_comma(&mut self) -> Option<()> {
         let (token, span) = self.lexer.token(WordMode::Rule);
@@ -454,7 +474,21 @@ impl<'a> Parser<'a> {
     /// `@{NAME}` or `@NAME` followed by an assignment operator.
     fn at_assignment(&self) -> bool {
         let mut probe = Lexer::new(self.file, self.lexer.rest());
-        if variable_name(&mut probe, '@').is_none() {
+        let Some(name) = variable_name(&mut probe, '@') else {
+            return false;
+        };
+        // Unbraced, `@AB=x` is one word to upstream's lexer (its `LABEL`
+        // matches `@A`, `B` and `=x`); `@A=x` and `@AB =x` assign.
+        let braced = self.lexer.rest().starts_with("@{");
+        let glued = ["=", "+=", "?="]
+            .iter()
+            .any(|op| probe.rest().starts_with(op));
+        if !braced && name.len() > 1 && glued {
+            return false;
+        }
+        // `@{A}:=x` is one word to upstream's lexer (a `:` may continue a
+        // variable in a path); only `@{A} := x` assigns.
+        if probe.rest().starts_with(":=") {
             return false;
         }
         probe.skip_blanks();
@@ -837,27 +871,27 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `=N` after `priority`: upstream's lexer reads `[+-]?DIGITS` right
+    /// there, so `priority=1deny /a r,` is `priority=1` and a rule.
     fn priority(&mut self, start: usize) -> Option<(Word, Span)> {
         let (token, _) = self.lexer.token(WordMode::Rule);
-        let (value, value_span) = self.lexer.token(WordMode::Rule);
-        match (token, value) {
-            (Token::Assign(op), Token::Word(text)) if op == "=" => {
-                let word = Word {
-                    text,
-                    quoted: false,
-                    span: value_span,
-                };
-                Some((word, self.span(start)))
-            }
-            _ => {
-                self.syntax(
-                    value_span,
-                    "expected `priority=NUMBER`",
-                    "expected a number",
-                );
-                None
-            }
+        self.lexer.skip_blanks();
+        let value_start = self.lexer.pos();
+        let rest = self.lexer.rest();
+        let sign = usize::from(rest.starts_with(['+', '-']));
+        let digits = rest[sign..].bytes().take_while(u8::is_ascii_digit).count();
+        if token != Token::Assign("=".into()) || digits == 0 {
+            let span = self.here();
+            self.syntax(span, "expected `priority=NUMBER`", "expected a number");
+            return None;
         }
+        self.lexer.set_pos(value_start + sign + digits);
+        let word = Word {
+            text: rest[..sign + digits].to_string(),
+            quoted: false,
+            span: self.span(value_start),
+        };
+        Some((word, self.span(start)))
     }
 
     fn profile(
@@ -872,7 +906,17 @@ impl<'a> Parser<'a> {
             self.syntax(span, "a profile cannot have a rule prefix", "prefix here");
         }
         self.lexer.skip_blanks();
-        let name = self.expect_word("a profile name")?;
+        let mut name = self.id_word("a profile name")?;
+        if !name.quoted && name.text.len() > 1 && name.text.ends_with('{') {
+            // Upstream reads `foo{` as the name; report it and read on as
+            // if the `{` stood apart.
+            let message = format!("`{}` runs into the `{{` that opens the profile", name.text);
+            let help = "put a space between the profile name and `{`".to_string();
+            self.syntax_help(name.span, message, "no space before `{`", help);
+            name.text.pop();
+            name.span.end -= 1;
+            self.lexer.set_pos(name.span.end as usize);
+        }
         self.profile_after_name(start, keyword, name, depth)
     }
 
@@ -1133,6 +1177,21 @@ impl<'a> Parser<'a> {
         None
     }
 
+    /// Whether `word` is a permission word: upstream's lexer reads one only
+    /// when a blank, line break or `,` follows it (`rw"/a"` is no rule).
+    fn is_perms(&self, word: &Word) -> bool {
+        !word.quoted && is_mode_word(&word.text) && self.ends_mode_word(word.span)
+    }
+
+    fn ends_mode_word(&self, span: Span) -> bool {
+        let after = self.lexer.text_at(Span::new(
+            self.file,
+            span.end as usize,
+            span.end as usize + 1,
+        ));
+        matches!(after, " " | "\t" | "\r" | "\n" | "," | "\x0b" | "\x0c")
+    }
+
     /// A file rule whose path is one of upstream's keywords (`read r,`):
     /// its lexer reads such a word as the keyword, never as a path.
     fn keyword_as_path<T>(&mut self, word: Word) -> Option<T> {
@@ -1215,14 +1274,16 @@ impl<'a> Parser<'a> {
         let mut exec = None;
         let mut target = None;
         loop {
-            let (token, span) = self.lexer.token(WordMode::Rule);
+            // Upstream's change_profile mode reads words as mount rules do
+            // (`{` starts one, `->/x` is one).
+            let (token, span) = self.lexer.token(WordMode::Keyed);
             match token {
                 Token::Comma => break,
                 Token::Word(text) | Token::Quoted(text) if exec.is_none() && target.is_none() => {
                     exec = Some(word_from(text, span, self.lexer.rest()))
                 }
                 Token::Arrow if target.is_none() => {
-                    target = Some(self.expect_word("a profile name after `->`")?);
+                    target = Some(self.id_word("a profile name after `->`")?);
                 }
                 _ => return self.unexpected(span, "`->` or `,`"),
             }
@@ -1238,11 +1299,14 @@ impl<'a> Parser<'a> {
         self.lexer.skip_trivia();
         let subset = self.eat_subset();
         let path = self.expect_word("the link path")?;
+        if is_keyword_word(&path) {
+            return self.keyword_as_path(path);
+        }
         let (token, span) = self.lexer.token(WordMode::Rule);
         if token != Token::Arrow {
             return self.unexpected(span, "`->` in a link rule");
         }
-        let target = self.expect_word("the link target")?;
+        let target = self.id_word("the link target")?;
         self.expect_comma()?;
         Some(RuleKind::Link(LinkRuleNode {
             subset,
@@ -1299,7 +1363,7 @@ impl<'a> Parser<'a> {
     ) -> Option<Item> {
         let safety = self.safety();
         let first = self.expect_word("a rule")?;
-        let is_perms = is_mode_word(&first.text) && !first.quoted;
+        let is_perms = self.is_perms(&first);
         if !is_perms && !is_rule_path(&first) {
             return self.bad_path(first);
         }
@@ -1309,7 +1373,7 @@ impl<'a> Parser<'a> {
             self.recover();
             return None;
         }
-        if !first.quoted && is_mode_word(&first.text) && !first.text.starts_with('/') {
+        if is_perms && !first.text.starts_with('/') {
             let subset = self.eat_subset();
             let path = self.expect_word("a path after the permissions")?;
             if !is_rule_path(&path) {
@@ -1318,13 +1382,17 @@ impl<'a> Parser<'a> {
             if is_keyword_word(&path) {
                 return self.keyword_as_path(path);
             }
+            if !path.quoted && is_mode_word(&path.text) {
+                // `ix r,`: upstream's lexer reads both words as permissions.
+                return self.split_permissions(&first, &path.text, path.span);
+            }
             return self.file_rule_end(start, prefix, keyword, safety, path, first, true, subset);
         }
         let mark = self.lexer.pos();
         let (token, span) = self.lexer.token(WordMode::Rule);
         match token {
             Token::Word(_) if is_keyword_word(&first) => self.keyword_as_path(first),
-            Token::Word(text) if is_mode_word(&text) => {
+            Token::Word(text) if is_mode_word(&text) && self.ends_mode_word(span) => {
                 let perms = Word {
                     text,
                     quoted: false,
@@ -1464,7 +1532,7 @@ impl<'a> Parser<'a> {
         let (token, span) = self.lexer.token(WordMode::Rule);
         let target = match token {
             Token::Arrow => {
-                let target = self.expect_word("an exec or link target after `->`")?;
+                let target = self.id_word("an exec or link target after `->`")?;
                 self.expect_comma()?;
                 Some(target)
             }
@@ -1510,11 +1578,12 @@ impl<'a> Parser<'a> {
         let mut body = KeyedBody::default();
         let mut rank = 0;
         loop {
-            let (mut token, mut span) = self.lexer.token(WordMode::Rule);
-            if token == Token::OpenBrace && own_mode {
-                self.lexer.set_pos(span.start as usize);
-                (token, span) = self.lexer.token(WordMode::Value);
-            }
+            let mode = if own_mode {
+                WordMode::Keyed
+            } else {
+                WordMode::Rule
+            };
+            let (token, span) = self.lexer.token(mode);
             let part = match &token {
                 Token::OpenParen => Part::Access,
                 Token::Word(text) if self.next_is_assign() && self.is_group_key(text) => {
@@ -1547,12 +1616,26 @@ impl<'a> Parser<'a> {
                 Token::Word(text) if part == Part::Access => {
                     body.perms.push(word_from(text, span, ""));
                 }
+                Token::Word(text) if keyword == "pivot_root" && !is_initial_id(&text) => {
+                    // Upstream reads pivot_root as file rules: a path, or an
+                    // identifier that is no keyword; a bare `@{VAR}` is a
+                    // variable token there, not a path.
+                    return self.unexpected(span, "a path");
+                }
                 Token::Word(text) | Token::Quoted(text) if body.arrow.is_none() => {
                     let quoted = self.lexer.text_at(span).starts_with('"');
                     if !quoted && misplaced_equals(&text) {
-                        return self.unexpected(span, "a word without `=`");
+                        return self.unexpected(span, "a word without `=` or `)`");
                     }
                     body.words.push(Word { text, quoted, span });
+                }
+                Token::Arrow if body.arrow.is_none() && keyword == "pivot_root" => {
+                    let target = self.id_word("a profile name after `->`")?;
+                    body.arrow = Some(ArrowPart {
+                        span: span.to(target.span),
+                        conditions: Vec::new(),
+                        target: Some(target),
+                    });
                 }
                 Token::Arrow if body.arrow.is_none() => {
                     body.arrow = Some(self.arrow_part(span)?);
@@ -1565,6 +1648,7 @@ impl<'a> Parser<'a> {
     /// Whether the word `text` read first in a keyed rule is its access.
     fn is_bare_access(&self, keyword: &str, body: &KeyedBody, text: &str) -> bool {
         let nothing_yet = body.perms.is_empty()
+            && !body.perms_list
             && body.words.is_empty()
             && body.conditions.is_empty()
             && body.group.is_none();
@@ -1600,7 +1684,7 @@ impl<'a> Parser<'a> {
             return true;
         }
         let repeated = match part {
-            Part::Access => !body.perms.is_empty(),
+            Part::Access => !body.perms.is_empty() || body.perms_list,
             Part::Group => body.group.is_some(),
             _ => false,
         };
@@ -1659,8 +1743,9 @@ impl<'a> Parser<'a> {
         let mark = self.lexer.pos();
         self.lexer.skip_blanks();
         let rest = self.lexer.rest();
-        let is_assign =
-            (rest.starts_with('=') && !rest.starts_with("==")) || rest.starts_with(":=");
+        // As upstream's `{VARIABLE_NAME}/{WS}*=`: `key==x` is `key` with
+        // the value `=x`.
+        let is_assign = rest.starts_with('=') || rest.starts_with(":=");
         let is_in = rest.starts_with("in") && {
             let mut probe = Lexer::new(self.file, &rest[2..]);
             probe.skip_blanks();
@@ -1713,8 +1798,20 @@ impl<'a> Parser<'a> {
             "in"
         };
         self.lexer.skip_blanks();
+        if matches!(self.lexer.peek_char(), None | Some('\n' | '\r')) {
+            // Upstream's lexer reads a value on the line of its `=`; only a
+            // `(` list may start on a later line.
+            self.lexer.skip_trivia();
+            if self.lexer.peek_char() != Some('(') {
+                let span = self.here();
+                let message = format!("expected a value for `{}` on the same line", key.text);
+                self.syntax(span, message, "expected a value");
+                self.recover();
+                return None;
+            }
+        }
         let (values, list) = if self.lexer.eat("(") {
-            (self.list_values()?, true)
+            (self.nonempty_list(&key)?, true)
         } else {
             let (token, span) = self.lexer.token(WordMode::Value);
             match token {
@@ -1742,6 +1839,20 @@ impl<'a> Parser<'a> {
             values,
             list,
         })
+    }
+
+    /// The values of `key=( ... )`, of which upstream's grammar needs one
+    /// at least.
+    fn nonempty_list(&mut self, key: &Word) -> Option<Vec<Word>> {
+        let open = self.lexer.pos() - 1;
+        let values = self.list_values()?;
+        if values.is_empty() {
+            let span = self.span(open);
+            let message = format!("empty list of values for `{}`", key.text);
+            self.syntax(span, message, "nothing in the list");
+            return None;
+        }
+        Some(values)
     }
 
     /// Words up to `)`, separated by blanks or commas.
@@ -1810,14 +1921,13 @@ impl<'a> Parser<'a> {
         if op == "=" {
             self.lexer.eat("=");
         }
-        self.lexer.skip_blanks();
+        self.lexer.skip_trivia();
         let (values, list) = if self.lexer.eat("(") {
-            (self.list_values()?, true)
+            (self.nonempty_list(&key)?, true)
         } else {
-            let (token, span) = self.lexer.token(WordMode::List);
-            match token {
-                Token::Word(text) => (vec![word_from(text, span, "")], false),
-                Token::Quoted(text) => (
+            match self.lexer.group_value() {
+                Some((Token::Word(text), span)) => (vec![word_from(text, span, "")], false),
+                Some((Token::Quoted(text), span)) => (
                     vec![Word {
                         text,
                         quoted: true,
@@ -1825,7 +1935,10 @@ impl<'a> Parser<'a> {
                     }],
                     false,
                 ),
-                _ => return self.unexpected(span, "a value"),
+                _ => {
+                    let span = self.here();
+                    return self.unexpected(span, "a value");
+                }
             }
         };
         Some(Condition {
@@ -1849,7 +1962,7 @@ impl<'a> Parser<'a> {
                 part.span = arrow.to(self.span(self.lexer.pos()));
                 return Some(part);
             }
-            let (token, span) = self.lexer.token(WordMode::Rule);
+            let (token, span) = self.lexer.token(WordMode::Keyed);
             match token {
                 Token::Word(text) if self.next_is_assign() => {
                     let key = Word {
@@ -1858,6 +1971,9 @@ impl<'a> Parser<'a> {
                         span,
                     };
                     part.conditions.push(self.condition(key)?);
+                }
+                Token::Word(text) if misplaced_equals(&text) => {
+                    return self.unexpected(span, "a mount point without `=` or `)`");
                 }
                 Token::Word(text) | Token::Quoted(text) if part.target.is_none() => {
                     let quoted = self.lexer.text_at(span).starts_with('"');
@@ -1884,6 +2000,25 @@ fn is_rule_path(word: &Word) -> bool {
         || variable
         || text.starts_with(['/', '&'])
         || (text.starts_with(':') && !text.starts_with(":="))
+}
+
+/// Whether upstream's lexer reads `text` as an identifier token where a
+/// rule starts: a path or label, or a plain identifier that is neither a
+/// keyword nor a permission word, but not a bare variable.
+fn is_initial_id(text: &str) -> bool {
+    let word = Word {
+        text: text.to_string(),
+        quoted: false,
+        span: Span::new(FileId(0), 0, 0),
+    };
+    is_rule_path(&word) && !is_keyword_word(&word) && !is_mode_word(text) && !is_lone_variable(text)
+}
+
+/// Whether `text` is exactly one `@{NAME}` or `@NAME`, which upstream's
+/// lexer reads as a variable token rather than a word.
+fn is_lone_variable(text: &str) -> bool {
+    let mut probe = Lexer::new(FileId(0), text);
+    variable_name(&mut probe, '@').is_some() && probe.at_eof()
 }
 
 /// Whether `text` starts with a well-formed `@{NAME}` or `@NAME`.
@@ -1916,10 +2051,26 @@ fn char_after_leading_variable(word: &Word) -> Option<char> {
 }
 
 /// In the words of keyed rules upstream's lexer ends a word at `=` (even
-/// an escaped one) unless the word starts like a path or label.
+/// an escaped one) and at `)` unless the word starts like a path or label;
+/// what follows cannot start a word.
 fn misplaced_equals(text: &str) -> bool {
-    let path_like = text.starts_with(['/', '@', ':', '&']);
-    !path_like && text.contains('=')
+    !is_label(text) && text.contains(['=', ')'])
+}
+
+/// Whether upstream's `LABEL` reads `text` (a path or profile label, which
+/// may hold any character): it starts with `/`, `&`, `:` or a variable that
+/// more text follows, but not one of `=`, `+` or `?` right after `@{VAR}`.
+fn is_label(text: &str) -> bool {
+    if text.starts_with(['/', '&', ':']) {
+        return true;
+    }
+    let Some(inner) = text.strip_prefix("@{") else {
+        return text.starts_with('@');
+    };
+    match inner.find('}') {
+        Some(close) => inner[close + 1..].starts_with(|c: char| !matches!(c, '=' | '+' | '?')),
+        None => false,
+    }
 }
 
 /// The words upstream's lexer turns into keyword tokens wherever a rule
@@ -2181,7 +2332,11 @@ fn is_perm_word(keyword: &str, word: &str) -> bool {
         "io_uring" => &["override_creds", "sqpoll"],
         _ => &[],
     };
-    let rw_allowed = !matches!(keyword, "userns" | "io_uring" | "mount");
+    // Only these modes of upstream's lexer read `r`, `w`, `rw` and `wr`.
+    let rw_allowed = matches!(
+        keyword,
+        "dbus" | "signal" | "ptrace" | "unix" | "mqueue" | "network"
+    );
     list.contains(&word) || (rw_allowed && RW.contains(&word))
 }
 
