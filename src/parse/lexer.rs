@@ -479,7 +479,10 @@ impl<'a> Lexer<'a> {
     /// Reads the file name of an include or abi directive: `<name>`,
     /// `<"name">`, `"name"` or a bare name. Returns (name, magic).
     pub fn include_name(&mut self) -> Option<(String, bool, Span)> {
-        self.skip_blanks();
+        // Upstream's include and abi modes skip line breaks too (but read
+        // `#` as part of a name, not as a comment).
+        let rest = self.rest();
+        self.advance_to(rest.trim_start_matches(|c: char| is_blank(c) || c == '\n'));
         let start = self.pos;
         let rest = self.rest();
         let (name, magic, rest) = if let Some(inner) = rest.strip_prefix('<') {

@@ -366,6 +366,14 @@ impl<'a> Parser<'a> {
             return None;
         };
         self.expect_comma()?;
+        if self.lexer.rest().starts_with(|c: char| !is_statement_gap(c)) {
+            // Upstream's abi mode reads `,x` as one more name.
+            let span = self.here();
+            let message = "expected a line break or blank after the `abi` rule's `,`";
+            self.syntax(span, message, "text right after `,`");
+            self.recover();
+            return None;
+        }
         let path = Word {
             text: name,
             quoted: !magic,
@@ -905,7 +913,9 @@ impl<'a> Parser<'a> {
             let span = self.span(start);
             self.syntax(span, "a profile cannot have a rule prefix", "prefix here");
         }
-        self.lexer.skip_blanks();
+        // No `\` line continuation here, unlike in variable values.
+        let rest = self.lexer.rest();
+        self.lexer.set_pos(self.lexer.pos() + rest.len() - rest.trim_start_matches([' ', '\t']).len());
         let mut name = self.id_word("a profile name")?;
         if !name.quoted && name.text.len() > 1 && name.text.ends_with('{') {
             // Upstream reads `foo{` as the name; report it and read on as
@@ -2071,6 +2081,12 @@ fn is_label(text: &str) -> bool {
         Some(close) => inner[close + 1..].starts_with(|c: char| !matches!(c, '=' | '+' | '?')),
         None => false,
     }
+}
+
+/// Characters that may follow the `,` of an `abi` rule without upstream's
+/// abi mode reading them as part of a name.
+fn is_statement_gap(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n' | '"' | '!' | ',' | '<' | '>')
 }
 
 /// The words upstream's lexer turns into keyword tokens wherever a rule
