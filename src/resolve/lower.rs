@@ -165,10 +165,12 @@ pub(crate) fn lower_profile(
     let header = &collected.header;
     let chain = &collected.chain;
     let name = match expand_or_report(resolver, &header.name, chain) {
-        Some(name) => {
+        // Upstream compiles the name only when it is also the attachment.
+        Some(name) if header.attachment.is_none() && name.starts_with('/') => {
             check_pattern(resolver, &header.name, &name, chain);
             name
         }
+        Some(name) => name,
         None => header.name.text.clone(),
     };
     let attachment = lower_attachment(resolver, header, &name, chain);

@@ -26,55 +26,124 @@ pub fn pattern_help(problem: &str) -> Option<&'static str> {
 }
 
 /// The problem with `pattern`, or `None` when it is well formed.
+///
+/// Two passes, as upstream: its converter turns the glob into regex text
+/// (checking `{}` groups and that every `]` closes a `[`), then its regex
+/// grammar parses that text. The converter rewrites `*` and `?` into
+/// classes of their own even inside `[...]`, so the classes the regex
+/// grammar sees are not always the ones written.
 pub fn pattern_problem(pattern: &str) -> Option<String> {
-    let mut commas: Vec<usize> = Vec::new();
-    let chars: Vec<char> = pattern.chars().collect();
+    let regex = match converted(pattern) {
+        Ok(regex) => regex,
+        Err(problem) => return Some(problem),
+    };
+    let chars: Vec<char> = regex.chars().collect();
     let mut index = 0;
     while index < chars.len() {
         match chars[index] {
-            '\\' if index + 1 == chars.len() => {
-                return Some("pattern ends with a `\\` escape".into());
-            }
             '\\' => index += 1,
             '[' => match class_end(&chars, index + 1) {
                 Ok(end) => index = end,
                 Err(problem) => return Some(problem),
             },
-            ']' => return Some("`]` without a matching `[`".into()),
-            '{' => {
-                commas.push(0);
-                if commas.len() >= MAX_ALTERNATION_DEPTH {
-                    let limit = MAX_ALTERNATION_DEPTH;
-                    return Some(format!("`{{}}` groups nested deeper than {limit} levels"));
-                }
-            }
-            '}' => match commas.pop() {
-                None => return Some("`}` without a matching `{`".into()),
-                Some(0) => return Some(SINGLE_ALTERNATIVE.into()),
-                Some(_) => {}
-            },
-            ',' => {
-                if let Some(count) = commas.last_mut() {
-                    *count += 1;
-                }
-            }
             _ => {}
         }
         index += 1;
     }
-    if !commas.is_empty() {
-        return Some("`{` without a matching `}`".into());
-    }
     None
 }
 
-/// Checks a character class starting after its `[` at `start`; returns the
-/// index of its `]`, or the problem.
+/// The regex text of upstream's converter, as far as the regex grammar's
+/// classes depend on it, or the converter's error.
+fn converted(pattern: &str) -> Result<String, String> {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut commas: Vec<usize> = Vec::new();
+    let mut in_class = false;
+    let mut index = 0;
+    while index < chars.len() {
+        let c = chars[index];
+        match c {
+            '\\' => {
+                let Some(&next) = chars.get(index + 1) else {
+                    return Err("pattern ends with a `\\` escape".into());
+                };
+                escaped(&mut out, next, in_class);
+                index += 1;
+            }
+            '*' => {
+                let double = chars.get(index + 1) == Some(&'*');
+                out.push_str(if double { "[^\\x00]*" } else { "[^/\\x00]*" });
+                index += usize::from(double);
+            }
+            '?' => out.push_str("[^/\\x00]"),
+            '[' => {
+                in_class = true;
+                out.push('[');
+            }
+            ']' if !in_class => return Err("`]` without a matching `[`".into()),
+            ']' => {
+                in_class = false;
+                out.push(']');
+            }
+            '{' | '}' | ',' if in_class => out.push(c),
+            '{' => {
+                commas.push(0);
+                if commas.len() >= MAX_ALTERNATION_DEPTH {
+                    let limit = MAX_ALTERNATION_DEPTH;
+                    return Err(format!("`{{}}` groups nested deeper than {limit} levels"));
+                }
+                out.push('(');
+            }
+            '}' => match commas.pop() {
+                None => return Err("`}` without a matching `{`".into()),
+                Some(0) => return Err(SINGLE_ALTERNATIVE.into()),
+                Some(_) => out.push(')'),
+            },
+            ',' => match commas.last_mut() {
+                Some(count) => {
+                    *count += 1;
+                    out.push('|');
+                }
+                None => out.push(','),
+            },
+            _ => out.push(c),
+        }
+        index += 1;
+    }
+    if !commas.is_empty() {
+        return Err("`{` without a matching `}`".into());
+    }
+    if in_class {
+        return Err("`[` without a matching `]`".into());
+    }
+    Ok(out)
+}
+
+/// The converter's text for `\\next`: the characters special to the regex
+/// grammar stay escaped, others lose the backslash (upstream drops a
+/// needless one, so `\\-` is a plain `-`).
+fn escaped(out: &mut String, next: char, in_class: bool) {
+    let keeps = match next {
+        '\\' | '*' | '[' | ']' | '{' | '}' => true,
+        ',' => in_class,
+        // Upstream writes `^` and `$` bare inside a class, escaped or not.
+        '^' | '$' => !in_class,
+        c => c.is_ascii_alphanumeric(),
+    };
+    if keeps {
+        out.push('\\');
+    }
+    out.push(next);
+}
+
+/// Checks a character class of the regex text starting after its `[` at
+/// `start`; returns the index of its `]`, or the problem.
 ///
-/// As upstream's converter and regex grammar: the first unescaped `]`
-/// closes the class, which may not be empty; `\-` is a plain `-` (the
-/// needless escape is dropped); a `-` is literal first, and later must join
-/// two characters into a range whose end is neither `-` nor `]`.
+/// As upstream's regex grammar: a `]` first (after an optional `^`) is a
+/// member, the next unescaped `]` closes the class; a `-` is literal
+/// first, and later must join two characters into a range whose end is
+/// neither `-` nor `]`.
 fn class_end(chars: &[char], start: usize) -> Result<usize, String> {
     let mut index = start;
     if chars.get(index) == Some(&'^') {
@@ -85,10 +154,7 @@ fn class_end(chars: &[char], start: usize) -> Result<usize, String> {
     while index < chars.len() {
         let (c, escaped, width) = class_char(chars, index);
         match c {
-            ']' if !escaped && index == first_item => {
-                return Err("empty character class `[]`".into());
-            }
-            ']' if !escaped => return Ok(index),
+            ']' if !escaped && index > first_item => return Ok(index),
             '-' if index > first_item => {
                 let (end, end_escaped, end_width) = class_char(chars, index + width);
                 let bad_end = end == '-' || (end == ']' && !end_escaped) || end == '\0';
@@ -106,12 +172,10 @@ fn class_end(chars: &[char], start: usize) -> Result<usize, String> {
     Err("`[` without a matching `]`".into())
 }
 
-/// The class member at `index`: its character, whether it was escaped
-/// (`\-` counts as unescaped), and how many characters it spans. Past the
-/// end it is `'\0'`.
+/// The class member at `index`: its character, whether it was escaped,
+/// and how many characters it spans. Past the end it is `'\0'`.
 fn class_char(chars: &[char], index: usize) -> (char, bool, usize) {
     match (chars.get(index), chars.get(index + 1)) {
-        (Some('\\'), Some('-')) => ('-', false, 2),
         (Some('\\'), Some(&next)) => (next, true, 2),
         (Some(&c), _) => (c, false, 1),
         (None, _) => ('\0', false, 0),
@@ -152,6 +216,14 @@ mod tests {
             ("/a/[a--]", false),
             ("/a/[a-z0-9_.-]", false),
             ("/a/[a-z0-9_.]", true),
+            // `*` and `?` become classes of their own, even inside `[...]`.
+            ("/a/phy[]*/name", true),
+            ("/a/[][a]", true),
+            ("/a/[0-9=*[0-9]", true),
+            ("/a/[=*[]", false),
+            ("/a/[*]", true),
+            ("/a/[\\^]", false),
+            ("/a/[x\\^]", true),
         ];
         for (pattern, ok) in cases {
             assert_eq!(pattern_problem(pattern).is_none(), ok, "{pattern}");

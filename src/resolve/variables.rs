@@ -63,28 +63,33 @@ struct Reference<'a> {
     name: &'a str,
 }
 
-/// The first unescaped `@{...}` in `text`.
+/// The first reference in `text` as upstream's `extract_variable` finds
+/// it: the first unescaped `}` that follows an unescaped `@{` closes the
+/// reference opened by the last `@{` before it (`@{a[@{b}` refers to `b`).
 fn find_reference(text: &str) -> Option<Result<Reference<'_>, ExpandError>> {
     let bytes = text.as_bytes();
+    let mut open = None;
     let mut index = 0;
     while index < bytes.len() {
         match bytes[index] {
-            b'\\' => index += 2,
+            b'\\' => index += 1,
             b'@' if bytes.get(index + 1) == Some(&b'{') => {
-                let Some(close) = text[index..].find('}') else {
-                    return Some(Err(ExpandError::BadReference(text[index..].to_string())));
-                };
-                let name = &text[index + 2..index + close];
+                open = Some(index);
+                index += 1;
+            }
+            b'}' if open.is_some() => {
+                let start = open?;
                 return Some(Ok(Reference {
-                    start: index,
-                    end: index + close + 1,
-                    name,
+                    start,
+                    end: index + 1,
+                    name: &text[start + 2..index],
                 }));
             }
-            _ => index += 1,
+            _ => {}
         }
+        index += 1;
     }
-    None
+    open.map(|start| Err(ExpandError::BadReference(text[start..].to_string())))
 }
 
 fn valid_name(name: &str) -> bool {
