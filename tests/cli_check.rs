@@ -8,7 +8,7 @@ use cli_support::aaprove;
 
 const APP: &str = "tests/data/cli/app.profile";
 const INVALID: &str = "tests/data/cli/invalid.profile";
-const CLEAN: &str = "fixtures/lint/clean.profile";
+const CLEAN: &str = "fixtures/lint/clean/shadowed-allow.profile";
 
 #[test]
 fn text_output() {
@@ -106,7 +106,7 @@ fn verbosity_controls_the_log_and_the_summary() {
     assert!(
         verbose
             .stderr
-            .contains("checking fixtures/lint/clean.profile"),
+            .contains("checking fixtures/lint/clean/shadowed-allow.profile"),
         "{}",
         verbose.stderr
     );
