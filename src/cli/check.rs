@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
+use crate::builtin;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint;
 use crate::report::{Batch, Format, json, sarif, text};
@@ -84,6 +85,12 @@ fn display_name(file: &Path) -> String {
 fn read_input(file: &Path) -> Result<Input, String> {
     if is_stdin(file) {
         return read_stdin().map(Input::Stdin);
+    }
+    if let Some(name) = file
+        .to_str()
+        .filter(|name| builtin::profile_text(name).is_some())
+    {
+        return Ok(super::profile_input(name));
     }
     let shown = file.display();
     match std::fs::metadata(file) {

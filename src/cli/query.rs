@@ -11,12 +11,11 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::analyze::query::{self, PathAnswer, PermissionDecision, Query};
-use crate::builtin;
 use crate::compile::{HalfPermissions, Limits, PermissionAutomaton};
 use crate::diagnostic::Diagnostic;
 use crate::model::{FilePerms, Profile};
 use crate::report::text;
-use crate::resolve::{self, Input, Resolved};
+use crate::resolve::{self, Resolved};
 
 use super::{FormatArg, GlobalArgs, LoadArgs, Status, after_output, print_error};
 
@@ -99,13 +98,7 @@ pub(super) fn load(
     load: &LoadArgs,
     global: &GlobalArgs,
 ) -> Option<Loaded> {
-    let input = match builtin::profile_text(&name.to_string_lossy()) {
-        Some(text) => Input::Text {
-            name: format!("{} (built in)", builtin::DOCKER_DEFAULT_NAME),
-            text: text.to_string(),
-        },
-        None => Input::Path(PathBuf::from(name)),
-    };
+    let input = super::profile_input(&name.to_string_lossy());
     let resolved = resolve::load(input, &load.resolve_options());
     if resolved.has_errors() {
         print_diagnostics(&resolved, global);
