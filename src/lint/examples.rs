@@ -47,6 +47,11 @@ fn known_paths() -> &'static [&'static str] {
     })
 }
 
+/// Whether `path` is one of the real paths examples are first taken from.
+pub fn is_known(path: &str) -> bool {
+    known_paths().contains(&path)
+}
+
 /// Up to `count` paths of `set`, each as text: real ones when the set
 /// holds some, varied (one per directory and first letter of the name
 /// before any second one), else the shortest, files first.
