@@ -9,10 +9,8 @@
 //! Operations on automata (product, witnesses, minimisation) live in
 //! [`super::ops`]; this module owns the representation and determinisation.
 
-use std::collections::HashMap;
-
 use crate::compile::byteset::ByteSet;
-use crate::compile::hash::FastMap;
+use crate::compile::hash::{FastMap, FastSet};
 use crate::compile::nfa::{Nfa, NfaState, NfaStateId};
 use crate::compile::{CompileError, Limits};
 
@@ -35,7 +33,7 @@ impl ByteClasses {
             class_of: [0; 256],
             count: 1,
         };
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = FastSet::default();
         for set in sets {
             if seen.insert(*set) {
                 classes.refine(|byte| set.contains(byte));
@@ -44,15 +42,45 @@ impl ByteClasses {
         classes
     }
 
-    /// Splits every class by `inside`.
+    /// Splits every class by `inside`. Classes are numbered in the order
+    /// of their smallest byte, as before the split.
     pub fn refine(&mut self, inside: impl Fn(u8) -> bool) {
-        let mut renumber: HashMap<(u16, bool), u16> = HashMap::new();
+        // Two slots per old class: the new number of its bytes outside and
+        // inside.
+        let mut renumber = [u16::MAX; 512];
+        let mut count = 0;
         for byte in 0..=255u8 {
-            let key = (self.class_of[byte as usize], inside(byte));
-            let next = renumber.len() as u16;
-            self.class_of[byte as usize] = *renumber.entry(key).or_insert(next);
+            let slot = self.class_of[byte as usize] as usize * 2 + inside(byte) as usize;
+            if renumber[slot] == u16::MAX {
+                renumber[slot] = count;
+                count += 1;
+            }
+            self.class_of[byte as usize] = renumber[slot];
         }
-        self.count = renumber.len();
+        self.count = count as usize;
+    }
+
+    /// The common refinement of two partitions, and for each of its
+    /// classes the pair of classes (of `left`, of `right`) it lies in.
+    /// Classes are numbered in the order of their smallest byte.
+    pub fn joint(left: &ByteClasses, right: &ByteClasses) -> (ByteClasses, Vec<(usize, usize)>) {
+        let mut number = vec![u16::MAX; left.count * right.count];
+        let mut joint = ByteClasses {
+            class_of: [0; 256],
+            count: 0,
+        };
+        let mut pairs = Vec::new();
+        for byte in 0..=255u8 {
+            let pair = (left.class(byte), right.class(byte));
+            let slot = &mut number[pair.0 * right.count + pair.1];
+            if *slot == u16::MAX {
+                *slot = pairs.len() as u16;
+                pairs.push(pair);
+            }
+            joint.class_of[byte as usize] = *slot;
+        }
+        joint.count = pairs.len();
+        (joint, pairs)
     }
 
     pub fn class(&self, byte: u8) -> usize {
@@ -209,7 +237,7 @@ pub fn determinize<L>(
 /// For each NFA state that consumes a byte, the classes of its byte set.
 fn classes_per_state(nfa: &Nfa, classes: &ByteClasses) -> Vec<Vec<u16>> {
     let members = classes.members();
-    let mut cache: HashMap<ByteSet, Vec<u16>> = HashMap::new();
+    let mut cache: FastMap<ByteSet, Vec<u16>> = FastMap::default();
     nfa.states
         .iter()
         .map(|state| match state {
@@ -364,6 +392,26 @@ mod tests {
                 *expected,
                 "{pattern} on {path}"
             );
+        }
+    }
+
+    #[test]
+    fn refines_byte_classes_in_byte_order() {
+        let set = |bytes: &[u8]| {
+            let mut set = ByteSet::empty();
+            bytes.iter().for_each(|&byte| set.insert(byte));
+            set
+        };
+        let (slash, letters) = (set(b"/"), set(b"ab"));
+        let left = ByteClasses::from_sets([&slash]);
+        let right = ByteClasses::from_sets([&letters, &slash]);
+        assert_eq!((left.count(), right.count()), (2, 3));
+        let (joint, pairs) = ByteClasses::joint(&left, &right);
+        assert_eq!(joint, right);
+        assert_eq!(pairs, [(0, 0), (1, 1), (0, 2)]);
+        let cases: &[(u8, usize)] = &[(0, 0), (b'/', 1), (b'a', 2), (b'b', 2), (b'c', 0)];
+        for &(byte, class) in cases {
+            assert_eq!(joint.class(byte), class, "byte {byte}");
         }
     }
 
