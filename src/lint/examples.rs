@@ -125,6 +125,8 @@ pub struct PathQuery<'d> {
     terms: Vec<(&'d Dfa<bool>, bool)>,
     /// For each term, its [`can_reach`] when the caller had it cached.
     reach: Vec<Option<&'d [bool]>>,
+    /// For kept terms, a string of the term ([`Paths::sample`]).
+    samples: Vec<&'d [u8]>,
 }
 
 /// A path set kept for many queries, with what each query would otherwise
@@ -133,6 +135,7 @@ pub struct PathQuery<'d> {
 pub struct Paths {
     pub dfa: Dfa<bool>,
     reach: [OnceLock<Vec<bool>>; 2],
+    samples: [OnceLock<Option<Vec<u8>>>; 2],
 }
 
 impl Paths {
@@ -140,11 +143,18 @@ impl Paths {
         Paths {
             dfa,
             reach: [OnceLock::new(), OnceLock::new()],
+            samples: [OnceLock::new(), OnceLock::new()],
         }
     }
 
     fn reach(&self, wanted: bool) -> &[bool] {
         self.reach[wanted as usize].get_or_init(|| can_reach(&self.dfa, wanted))
+    }
+
+    /// A shortest string in the set (`wanted` true) or out of it.
+    fn sample(&self, wanted: bool) -> Option<&[u8]> {
+        let sample = self.samples[wanted as usize].get_or_init(|| shortest_to(&self.dfa, wanted));
+        sample.as_deref()
     }
 }
 
@@ -164,6 +174,7 @@ impl<'d> PathQuery<'d> {
         PathQuery {
             terms: Vec::new(),
             reach: Vec::new(),
+            samples: Vec::new(),
         }
     }
 
@@ -180,6 +191,7 @@ impl<'d> PathQuery<'d> {
     pub fn with_kept(mut self, set: &'d Paths, wanted: bool) -> PathQuery<'d> {
         self.terms.push((&set.dfa, wanted));
         self.reach.push(Some(set.reach(wanted)));
+        self.samples.extend(set.sample(wanted));
         self
     }
 
@@ -192,7 +204,18 @@ impl<'d> PathQuery<'d> {
     /// Whether no path satisfies every term (also `true` in the unlikely
     /// case that the walk gives up, which is logged).
     pub fn is_empty(&self) -> bool {
+        // When the walk cannot give up, its answer is exact, and a sample
+        // of one term that satisfies the others answers as well.
+        if self.tuples() <= MAX_VISITED && self.samples.iter().any(|path| self.holds(path)) {
+            return false;
+        }
         self.shortest(1).is_empty()
+    }
+
+    /// How many tuples of states the terms have (saturating).
+    fn tuples(&self) -> usize {
+        let sizes = self.terms.iter().map(|(set, _)| set.state_count());
+        sizes.fold(1, usize::saturating_mul)
     }
 
     /// Up to `count` paths satisfying every term: real ones when there are
@@ -209,6 +232,7 @@ impl<'d> PathQuery<'d> {
         let same = PathQuery {
             terms: self.terms.clone(),
             reach: self.reach.clone(),
+            samples: self.samples.clone(),
         };
         let mut found = same.with(files(), true).shortest(count);
         if found.is_empty() {
@@ -400,20 +424,62 @@ fn can_reach(set: &Dfa<bool>, wanted: bool) -> Vec<bool> {
     alive
 }
 
+/// Every byte, most readable first: lower case letters, digits, `/`, then
+/// other punctuation, upper case, other printable bytes, the rest.
+fn readable_bytes() -> &'static [u8; 256] {
+    static BYTES: OnceLock<[u8; 256]> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        let rank = |byte: u8| match byte {
+            b'a'..=b'z' => 0,
+            b'0'..=b'9' => 1,
+            b'/' => 2,
+            b'.' | b'_' | b'-' => 3,
+            b'A'..=b'Z' => 4,
+            _ if byte.is_ascii_graphic() => 5,
+            _ => 6,
+        };
+        let mut bytes = [0u8; 256];
+        for (slot, byte) in bytes.iter_mut().zip(0..=255u8) {
+            *slot = byte;
+        }
+        bytes.sort_by_key(|&byte| (rank(byte), byte));
+        bytes
+    })
+}
+
+/// A shortest string leading to a state of `set` labelled `wanted`, by a
+/// breadth-first search from the start.
+fn shortest_to(set: &Dfa<bool>, wanted: bool) -> Option<Vec<u8>> {
+    let members = set.classes().members();
+    let mut parent = vec![None; set.state_count()];
+    parent[set.start() as usize] = Some((set.start(), 0));
+    let mut queue = std::collections::VecDeque::from([set.start()]);
+    while let Some(state) = queue.pop_front() {
+        if *set.label(state) == wanted {
+            let mut path = Vec::new();
+            let mut at = state;
+            while at != set.start() {
+                let (from, byte) = parent[at as usize].expect("a visited state");
+                path.push(byte);
+                at = from;
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for (class, bytes) in members.iter().enumerate() {
+            let next = set.next_by_class(state, class);
+            if parent[next as usize].is_none() {
+                parent[next as usize] = Some((state, bytes[0]));
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
 /// One step per distinct tuple of byte classes of the terms, with the most
 /// readable byte of that tuple, most readable first.
 fn joint_steps(terms: &[(&Dfa<bool>, bool)]) -> Vec<(u8, Vec<usize>)> {
-    let rank = |byte: u8| match byte {
-        b'a'..=b'z' => 0,
-        b'0'..=b'9' => 1,
-        b'/' => 2,
-        b'.' | b'_' | b'-' => 3,
-        b'A'..=b'Z' => 4,
-        _ if byte.is_ascii_graphic() => 5,
-        _ => 6,
-    };
-    let mut bytes: Vec<u8> = (0..=255).collect();
-    bytes.sort_by_key(|&byte| (rank(byte), byte));
     // Bytes with the same tuple of classes get the same number: the
     // tuples are numbered one term at a time, as pairs (tuple so far,
     // class of the next term).
@@ -435,7 +501,7 @@ fn joint_steps(terms: &[(&Dfa<bool>, bool)]) -> Vec<(u8, Vec<usize>)> {
     }
     let mut seen = vec![false; tuples];
     let mut steps = Vec::new();
-    for byte in bytes {
+    for &byte in readable_bytes() {
         if !std::mem::replace(&mut seen[tuple[byte as usize]], true) {
             let classes = terms.iter().map(|(set, _)| set.classes().class(byte));
             steps.push((byte, classes.collect()));
