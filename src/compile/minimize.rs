@@ -35,9 +35,14 @@ struct Refiner {
     work: Vec<(u32, usize)>,
     /// Whether (block, class) is on the work list.
     queued: Vec<bool>,
-    /// For the splitter being processed: marked states and per-block counts.
+    /// For the splitter being processed: marked states (in `marked`, in
+    /// the order they were marked), per-block counts, and the blocks with
+    /// marked states (in `touched`, in the order they were met). The lists
+    /// are kept between splitters so that they are allocated once.
     mark: Vec<bool>,
+    marked: Vec<StateId>,
     marked_in: Vec<u32>,
+    touched: Vec<u32>,
 }
 
 impl Refiner {
@@ -69,13 +74,15 @@ impl Refiner {
             members,
             work,
             mark: vec![false; states],
+            marked: Vec::new(),
             marked_in: Vec::new(),
+            touched: Vec::new(),
         }
     }
 
     /// Splits every block by "reaches `splitter` on `class`".
     fn split_by(&mut self, splitter: u32, class: usize) {
-        let mut marked = Vec::new();
+        let mut marked = std::mem::take(&mut self.marked);
         for &target in &self.members[splitter as usize] {
             let index = class * self.states + target as usize;
             let range = self.offsets[index] as usize..self.offsets[index + 1] as usize;
@@ -87,7 +94,7 @@ impl Refiner {
             }
         }
         self.marked_in.resize(self.members.len(), 0);
-        let mut touched = Vec::new();
+        let mut touched = std::mem::take(&mut self.touched);
         for &state in &marked {
             let block = self.block[state as usize];
             if self.marked_in[block as usize] == 0 {
@@ -95,29 +102,38 @@ impl Refiner {
             }
             self.marked_in[block as usize] += 1;
         }
-        for block in touched {
+        for &block in &touched {
             if (self.marked_in[block as usize] as usize) < self.members[block as usize].len() {
                 self.split(block);
             }
             self.marked_in[block as usize] = 0;
         }
-        for state in marked {
+        for &state in &marked {
             self.mark[state as usize] = false;
         }
+        marked.clear();
+        touched.clear();
+        self.marked = marked;
+        self.touched = touched;
     }
 
     /// Moves the marked states of `block` into a new block and queues the
     /// smaller half where the work list needs it.
     fn split(&mut self, block: u32) {
-        let (inside, outside): (Vec<StateId>, Vec<StateId>) = self.members[block as usize]
-            .iter()
-            .partition(|&&state| self.mark[state as usize]);
+        let mut inside = Vec::with_capacity(self.marked_in[block as usize] as usize);
+        let mark = &self.mark;
+        self.members[block as usize].retain(|&state| {
+            let marked = mark[state as usize];
+            if marked {
+                inside.push(state);
+            }
+            !marked
+        });
         let new = self.members.len() as u32;
         for &state in &inside {
             self.block[state as usize] = new;
         }
-        let smaller_is_new = inside.len() <= outside.len();
-        self.members[block as usize] = outside;
+        let smaller_is_new = inside.len() <= self.members[block as usize].len();
         self.members.push(inside);
         self.queued.resize(self.members.len() * self.classes, false);
         for class in 0..self.classes {
