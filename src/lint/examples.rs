@@ -315,7 +315,7 @@ impl<'q, 'd> Walk<'q, 'd> {
         path
     }
 
-    fn run(&mut self, count: usize, steps: &[(u8, Vec<usize>)], is_alive: impl Fn(&[u32]) -> bool) {
+    fn run(&mut self, count: usize, steps: &[u8], is_alive: impl Fn(&[u32]) -> bool) {
         let width = self.query.terms.len();
         let mut next = vec![0; width];
         let mut queue = std::collections::VecDeque::from([0usize]);
@@ -323,11 +323,10 @@ impl<'q, 'd> Walk<'q, 'd> {
             if self.found.len() >= count {
                 break;
             }
-            for (byte, classes) in steps {
+            for byte in steps {
                 let states = &self.states[node * width..(node + 1) * width];
-                for (index, ((set, _), &class)) in self.query.terms.iter().zip(classes).enumerate()
-                {
-                    next[index] = set.next_by_class(states[index], class);
+                for (index, (set, _)) in self.query.terms.iter().enumerate() {
+                    next[index] = set.next(states[index], *byte);
                 }
                 if !is_alive(&next) {
                     continue;
@@ -477,9 +476,9 @@ fn shortest_to(set: &Dfa<bool>, wanted: bool) -> Option<Vec<u8>> {
     None
 }
 
-/// One step per distinct tuple of byte classes of the terms, with the most
+/// One step per distinct tuple of byte classes of the terms: the most
 /// readable byte of that tuple, most readable first.
-fn joint_steps(terms: &[(&Dfa<bool>, bool)]) -> Vec<(u8, Vec<usize>)> {
+fn joint_steps(terms: &[(&Dfa<bool>, bool)]) -> Vec<u8> {
     // Bytes with the same tuple of classes get the same number: the
     // tuples are numbered one term at a time, as pairs (tuple so far,
     // class of the next term).
@@ -503,8 +502,7 @@ fn joint_steps(terms: &[(&Dfa<bool>, bool)]) -> Vec<(u8, Vec<usize>)> {
     let mut steps = Vec::new();
     for &byte in readable_bytes() {
         if !std::mem::replace(&mut seen[tuple[byte as usize]], true) {
-            let classes = terms.iter().map(|(set, _)| set.classes().class(byte));
-            steps.push((byte, classes.collect()));
+            steps.push(byte);
         }
     }
     steps
