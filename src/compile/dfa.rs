@@ -286,7 +286,7 @@ impl MoveClasses {
 
 /// A set of byte class numbers (there are at most 256 classes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct ClassSet([u64; 4]);
+pub(crate) struct ClassSet([u64; 4]);
 
 impl ClassSet {
     /// The classes `0..count`.
@@ -296,12 +296,18 @@ impl ClassSet {
         set
     }
 
-    fn insert(&mut self, class: usize) {
+    pub(crate) fn insert(&mut self, class: usize) {
         self.0[class / 64] |= 1 << (class % 64);
     }
 
-    fn contains(&self, class: usize) -> bool {
+    pub(crate) fn contains(&self, class: usize) -> bool {
         self.0[class / 64] & (1 << (class % 64)) != 0
+    }
+
+    pub(crate) fn union_with(&mut self, other: &ClassSet) {
+        for (word, more) in self.0.iter_mut().zip(other.0) {
+            *word |= more;
+        }
     }
 
     fn intersection(&self, other: &ClassSet) -> ClassSet {
