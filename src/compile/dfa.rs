@@ -206,8 +206,8 @@ pub fn determinize<L>(
         groups_of: vec![Vec::new(); moves.sets.len()],
         smallest: Vec::new(),
         mark: 0,
-        stack: Vec::new(),
         closed: Vec::new(),
+        closures: Closures::new(nfa.states.len()),
         sets: SetTable::default(),
         steps: SetTable::default(),
         step_targets: Vec::new(),
@@ -291,9 +291,14 @@ pub(crate) struct ClassSet([u64; 4]);
 impl ClassSet {
     /// The classes `0..count`.
     fn first(count: usize) -> ClassSet {
-        let mut set = ClassSet::default();
-        (0..count).for_each(|class| set.insert(class));
-        set
+        ClassSet(std::array::from_fn(|word| {
+            let bits = count.saturating_sub(word * 64).min(64);
+            if bits == 64 {
+                u64::MAX
+            } else {
+                (1u64 << bits) - 1
+            }
+        }))
     }
 
     pub(crate) fn insert(&mut self, class: usize) {
@@ -397,6 +402,66 @@ impl SetTable {
     }
 }
 
+/// The closure of each NFA state, stored end to end: DFA states are
+/// unions of the closures of a few NFA states, most of them met many
+/// times.
+struct Closures {
+    ids: Vec<NfaStateId>,
+    /// `ids[..kept]` holds the kept closures, at most `max_kept` ids, so
+    /// that memory stays linear in the NFA whatever its shape.
+    kept: usize,
+    max_kept: usize,
+    range: Vec<Option<(usize, usize)>>,
+    /// Work space of a walk.
+    stack: Vec<NfaStateId>,
+    seen: Vec<u32>,
+    mark: u32,
+}
+
+impl Closures {
+    fn new(states: usize) -> Closures {
+        Closures {
+            ids: Vec::new(),
+            kept: 0,
+            max_kept: states.saturating_mul(8).max(1 << 20),
+            range: vec![None; states],
+            stack: Vec::new(),
+            seen: vec![0; states],
+            mark: 0,
+        }
+    }
+
+    /// Walks the closure of `id` onto the end of `ids` and returns its
+    /// range; keeps it for later unless that would pass `max_kept`.
+    fn walk(&mut self, nfa: &Nfa, id: NfaStateId) -> (usize, usize) {
+        self.mark += 1;
+        let start = self.ids.len();
+        self.stack.clear();
+        self.stack.push(id);
+        while let Some(next) = self.stack.pop() {
+            if self.seen[next as usize] == self.mark {
+                continue;
+            }
+            self.seen[next as usize] = self.mark;
+            match &nfa.states[next as usize] {
+                NfaState::Split(targets) => self.stack.extend(targets.iter().rev()),
+                _ => self.ids.push(next),
+            }
+        }
+        let range = (start, self.ids.len());
+        if self.ids.len() <= self.max_kept {
+            self.range[id as usize] = Some(range);
+            self.kept = self.ids.len();
+        }
+        range
+    }
+
+    /// Drops a closure that [`Closures::walk`] did not keep.
+    fn forget_unkept(&mut self) {
+        self.ids.truncate(self.kept);
+    }
+}
+
 struct SubsetBuilder<'n> {
     nfa: &'n Nfa,
     /// Marks of NFA states (for closures) and of move sets (for
@@ -409,9 +474,9 @@ struct SubsetBuilder<'n> {
     groups_of: Vec<Vec<u32>>,
     /// The smallest class of each group of the current DFA state.
     smallest: Vec<usize>,
-    /// Work space of closures, kept between calls.
-    stack: Vec<NfaStateId>,
+    /// The closure being built, and the closure of each NFA state.
     closed: Vec<NfaStateId>,
+    closures: Closures,
     /// The NFA states of each DFA state.
     sets: SetTable,
     /// Targets before closure, numbered as the DFA state they close into
@@ -426,21 +491,25 @@ struct SubsetBuilder<'n> {
 }
 
 impl SubsetBuilder<'_> {
-    /// Puts the closure of `from` into `self.closed`.
+    /// Puts the closure of `from` into `self.closed`, sorted: the union of
+    /// the closures of its states, each walked once and then kept (while
+    /// the kept closures stay within their bound).
     fn close(&mut self, from: &[NfaStateId]) {
         self.mark += 1;
-        self.stack.clear();
-        self.stack.extend_from_slice(from);
         self.closed.clear();
-        while let Some(id) = self.stack.pop() {
-            if self.seen[id as usize] == self.mark {
-                continue;
+        for &id in from {
+            let range = match self.closures.range[id as usize] {
+                Some(range) => range,
+                None => self.closures.walk(self.nfa, id),
+            };
+            for index in range.0..range.1 {
+                let state = self.closures.ids[index];
+                if self.seen[state as usize] != self.mark {
+                    self.seen[state as usize] = self.mark;
+                    self.closed.push(state);
+                }
             }
-            self.seen[id as usize] = self.mark;
-            match &self.nfa.states[id as usize] {
-                NfaState::Split(targets) => self.stack.extend(targets.iter().rev()),
-                _ => self.closed.push(id),
-            }
+            self.closures.forget_unkept();
         }
         self.closed.sort_unstable();
     }
@@ -650,6 +719,30 @@ mod tests {
                 }
             }
             assert_eq!(next_new as usize, dfa.state_count(), "{pattern}");
+        }
+    }
+
+    /// Kept or not, a walked closure is the NFA's own closure of the state.
+    #[test]
+    fn walks_closures_within_their_bound() {
+        let limits = Limits::default();
+        let ir = pattern::parse("/a{,b{,c}}{x,**}", &limits).unwrap().ir;
+        let mut builder = crate::compile::nfa::NfaBuilder::new(&limits);
+        builder.add(&ir, 0).unwrap();
+        let nfa = builder.finish().unwrap();
+        for max_kept in [0, 1 << 20] {
+            let mut closures = Closures::new(nfa.states.len());
+            closures.max_kept = max_kept;
+            let mut seen = vec![0; nfa.states.len()];
+            for id in 0..nfa.states.len() as NfaStateId {
+                let (start, end) = closures.walk(&nfa, id);
+                let mut walked = closures.ids[start..end].to_vec();
+                walked.sort_unstable();
+                assert_eq!(walked, nfa.closure(&[id], &mut seen, id + 1), "state {id}");
+                assert_eq!(closures.range[id as usize].is_some(), max_kept > 0);
+                closures.forget_unkept();
+            }
+            assert_eq!(closures.ids.is_empty(), max_kept == 0);
         }
     }
 
