@@ -586,7 +586,11 @@ impl SubsetBuilder<'_> {
         groups: &[ClassSet],
         buckets: &mut Vec<Vec<NfaStateId>>,
     ) {
-        buckets.resize_with(groups.len(), Vec::new);
+        // Buckets are only added, never dropped, so that their space is
+        // allocated once.
+        if buckets.len() < groups.len() {
+            buckets.resize_with(groups.len(), Vec::new);
+        }
         self.smallest.clear();
         self.smallest.extend(groups.iter().map(ClassSet::smallest));
         let smallest = &self.smallest;
