@@ -49,7 +49,7 @@ pub struct PatternSets {
 
 /// Patterns kept at most by one [`PatternSets`]; past this it starts
 /// afresh, so that memory stays bounded over a long run.
-const MAX_KEPT_PATTERNS: usize = 50_000;
+const MAX_KEPT_PATTERNS: usize = 10_000;
 
 impl PatternSets {
     pub fn new(limits: Limits) -> PatternSets {
