@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const RUNS: usize = 7;
+const RUNS: usize = 11;
 
 struct Scenario {
     name: String,
