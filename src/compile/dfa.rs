@@ -236,8 +236,12 @@ pub fn determinize<L>(
         transitions.extend_from_slice(&targets);
         state += 1;
     }
+    let mut tags = Vec::new();
     let labels = (0..builder.sets.len())
-        .map(|id| label(&nfa.tags(builder.sets.get(id))))
+        .map(|id| {
+            nfa.tags_into(builder.sets.get(id), &mut tags);
+            label(&tags)
+        })
         .collect();
     Ok(Dfa {
         classes,
@@ -615,18 +619,16 @@ impl SubsetBuilder<'_> {
 }
 
 impl Nfa {
-    /// The tags of the match states in `set`, sorted and de-duplicated.
-    fn tags(&self, set: &[NfaStateId]) -> Vec<u32> {
-        let mut tags: Vec<u32> = set
-            .iter()
-            .filter_map(|&id| match self.states[id as usize] {
-                NfaState::Match(tag) => Some(tag),
-                _ => None,
-            })
-            .collect();
+    /// Puts the tags of the match states in `set` into `tags`, sorted and
+    /// de-duplicated.
+    fn tags_into(&self, set: &[NfaStateId], tags: &mut Vec<u32>) {
+        tags.clear();
+        tags.extend(set.iter().filter_map(|&id| match self.states[id as usize] {
+            NfaState::Match(tag) => Some(tag),
+            _ => None,
+        }));
         tags.sort_unstable();
         tags.dedup();
-        tags
     }
 }
 

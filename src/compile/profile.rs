@@ -96,9 +96,13 @@ impl PermissionAutomaton {
         }
         let nfa = builder.finish()?;
         let mut interned: FastMap<Vec<u32>, u32> = FastMap::default();
-        let dfa = determinize(&nfa, limits, |tags| {
-            let next = interned.len() as u32;
-            *interned.entry(tags.to_vec()).or_insert(next)
+        let dfa = determinize(&nfa, limits, |tags| match interned.get(tags) {
+            Some(&id) => id,
+            None => {
+                let id = interned.len() as u32;
+                interned.insert(tags.to_vec(), id);
+                id
+            }
         })?;
         let labels = label_permissions(&dfa, interned, &entries, &sources)?;
         log::debug!(
