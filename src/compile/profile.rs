@@ -13,10 +13,9 @@
 //! indices in upstream's order, and profiles with hats get upstream's
 //! implicit `/proc/*/attr/...` rules.
 
-use std::collections::HashMap;
-
 use crate::compile::alternatives::{self, AlternativeMatch};
 use crate::compile::dfa::{Dfa, determinize};
+use crate::compile::hash::FastMap;
 use crate::compile::nfa::NfaBuilder;
 use crate::compile::pattern::{self, Ir, Pattern};
 use crate::compile::perms::{
@@ -96,10 +95,14 @@ impl PermissionAutomaton {
             sources.push(EntrySource::Implicit(text));
         }
         let nfa = builder.finish()?;
-        let mut interned: HashMap<Vec<u32>, u32> = HashMap::new();
-        let dfa = determinize(&nfa, limits, |tags| {
-            let next = interned.len() as u32;
-            *interned.entry(tags.to_vec()).or_insert(next)
+        let mut interned: FastMap<Vec<u32>, u32> = FastMap::default();
+        let dfa = determinize(&nfa, limits, |tags| match interned.get(tags) {
+            Some(&id) => id,
+            None => {
+                let id = interned.len() as u32;
+                interned.insert(tags.to_vec(), id);
+                id
+            }
         })?;
         let labels = label_permissions(&dfa, interned, &entries, &sources)?;
         log::debug!(
@@ -225,7 +228,7 @@ fn parse_rule_pattern(index: usize, text: &str, limits: &Limits) -> Result<Patte
 /// exec mode is an error, with the shortest path showing it.
 fn label_permissions(
     dfa: &Dfa<u32>,
-    interned: HashMap<Vec<u32>, u32>,
+    interned: FastMap<Vec<u32>, u32>,
     entries: &[RuleEntry],
     sources: &[EntrySource],
 ) -> Result<Vec<StateLabel>, CompileError> {

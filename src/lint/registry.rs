@@ -4,9 +4,13 @@
 //! adding one line to `LINTS`; the tests below keep codes and names unique
 //! and well formed and every doc complete, so a mistake fails the build.
 
+use std::rc::Rc;
+
+use super::context::PatternSets;
 use super::rules;
 use super::suppression;
 use super::{Check, Lint, LintContext};
+use crate::compile::Limits;
 use crate::diagnostic::Diagnostic;
 use crate::model::Profile;
 use crate::source::SourceMap;
@@ -52,13 +56,29 @@ pub fn find(key: &str) -> Option<&'static Lint> {
 /// into. Findings come in registry order, then in the order of the rules
 /// each lint visits.
 pub fn run_all(profile: &Profile, sources: &SourceMap) -> Vec<Diagnostic> {
+    let patterns = Rc::new(PatternSets::new(Limits::default()));
+    run_all_sharing(profile, sources, &patterns)
+}
+
+/// [`run_all`] taking pattern sets from `patterns`, which a caller linting
+/// many profiles keeps from one profile to the next.
+pub fn run_all_sharing(
+    profile: &Profile,
+    sources: &SourceMap,
+    patterns: &Rc<PatternSets>,
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    run_on(profile, sources, &mut diagnostics);
+    run_on(profile, sources, patterns, &mut diagnostics);
     diagnostics
 }
 
-fn run_on(profile: &Profile, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
-    let context = LintContext::new(profile, sources);
+fn run_on(
+    profile: &Profile,
+    sources: &SourceMap,
+    patterns: &Rc<PatternSets>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let context = LintContext::sharing(profile, sources, patterns.clone());
     for lint in all() {
         if let Check::Profile(check) = lint.check {
             let started = std::time::Instant::now();
@@ -72,7 +92,7 @@ fn run_on(profile: &Profile, sources: &SourceMap, diagnostics: &mut Vec<Diagnost
         }
     }
     for child in &profile.children {
-        run_on(child, sources, diagnostics);
+        run_on(child, sources, patterns, diagnostics);
     }
 }
 

@@ -146,7 +146,11 @@ fn still_writable(
     place: &Paths,
 ) -> Option<String> {
     let pattern = context.pattern(&rule.pattern)?;
-    let covered = || PathQuery::new().with(&pattern, true).with_kept(place, true);
+    let covered = || {
+        PathQuery::new()
+            .with_kept(&pattern, true)
+            .with_kept(place, true)
+    };
     if covered().is_empty() {
         return None;
     }
