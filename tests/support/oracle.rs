@@ -119,19 +119,7 @@ fn unpack_quiet(accept2: u32) -> u32 {
 }
 
 fn compile_binary(text: &str, name: Option<&str>) -> Result<(KernelDfa, Vec<String>), OracleError> {
-    let mut child = Command::new(parser_path())
-        .args(["-Q", "-K", "-S"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(OracleError::Io)?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin.write_all(text.as_bytes()).map_err(OracleError::Io)?;
-    drop(stdin);
-    let (stdout, stderr) = wait_bounded(child)?;
-    let profiles = read_policy(&stdout)
-        .map_err(|error| OracleError::Malformed(format!("{error}; parser said: {stderr}")))?;
+    let profiles = run_parser(ParserInput::Text(text))?;
     let profile = match name {
         Some(name) => profiles.into_iter().find(|p| p.name == name),
         None => profiles.into_iter().next(),
@@ -142,6 +130,95 @@ fn compile_binary(text: &str, name: Option<&str>) -> Result<(KernelDfa, Vec<Stri
     })?;
     let dfa = KernelDfa::parse(&blob).map_err(OracleError::Malformed)?;
     Ok((dfa, profile.exec_targets))
+}
+
+/// What the parser reads: profile text on its standard input, or a file
+/// (whose quoted includes are then relative to the current directory, as
+/// for `apparmor_parser FILE`).
+#[derive(Clone, Copy, Debug)]
+pub enum ParserInput<'a> {
+    Text(&'a str),
+    File(&'a std::path::Path),
+}
+
+/// Runs `apparmor_parser -QK -S` and reads every profile of the binary
+/// policy it writes.
+fn run_parser(input: ParserInput) -> Result<Vec<PolicyParts>, OracleError> {
+    let mut command = Command::new(parser_path());
+    command.args(["-Q", "-K", "-S"]);
+    if let ParserInput::File(path) = input {
+        command.arg(path);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(OracleError::Io)?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    if let ParserInput::Text(text) = input {
+        stdin.write_all(text.as_bytes()).map_err(OracleError::Io)?;
+    }
+    drop(stdin);
+    let (stdout, stderr) = wait_bounded(child)?;
+    read_policy(&stdout)
+        .map_err(|error| OracleError::Malformed(format!("{error}; parser said: {stderr}")))
+}
+
+/// Every profile of one compiled policy, by the name the binary policy
+/// gives it: `parent//child` for child profiles and hats.
+#[derive(Debug)]
+pub struct CompiledPolicies {
+    pub profiles: Vec<(String, CompiledPolicy)>,
+}
+
+impl CompiledPolicies {
+    /// Compiles `input` once. `deny_copy`, when given, is the text of the
+    /// same policy with `audit` taken off its deny rules (see
+    /// [`CompiledPolicy`]); its profiles are matched to `input`'s by name.
+    /// A profile without file rules has no file DFA and allows nothing.
+    pub fn compile(
+        input: ParserInput,
+        deny_copy: Option<&str>,
+    ) -> Result<CompiledPolicies, OracleError> {
+        let mut denials = match deny_copy {
+            Some(text) => run_parser(ParserInput::Text(text))?,
+            None => Vec::new(),
+        };
+        let mut profiles = Vec::new();
+        for parts in run_parser(input)? {
+            let deny_dfa = match denials.iter().position(|d| d.name == parts.name) {
+                Some(at) => Some(kernel_dfa(denials.swap_remove(at).file_dfa)?),
+                None if deny_copy.is_some() => {
+                    let message = format!("no profile {} in the deny copy", parts.name);
+                    return Err(OracleError::Malformed(message));
+                }
+                None => None,
+            };
+            let policy = CompiledPolicy {
+                dfa: kernel_dfa(parts.file_dfa)?,
+                deny_dfa,
+                exec_targets: parts.exec_targets,
+            };
+            profiles.push((parts.name, policy));
+        }
+        Ok(CompiledPolicies { profiles })
+    }
+
+    /// The profile the binary policy calls `name`.
+    pub fn get(&self, name: &str) -> Option<&CompiledPolicy> {
+        self.profiles
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p)
+    }
+}
+
+fn kernel_dfa(blob: Option<Vec<u8>>) -> Result<KernelDfa, OracleError> {
+    match blob {
+        Some(blob) => KernelDfa::parse(&blob).map_err(OracleError::Malformed),
+        None => Ok(KernelDfa::default()),
+    }
 }
 
 /// How long one parser run may take; some profiles make upstream's DFA
