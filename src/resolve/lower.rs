@@ -701,6 +701,9 @@ fn lower_file_rule(
         }
     }
     let target = match &node.target {
+        // Upstream expands variables in a link target but never in an exec
+        // target: `px -> @{name}` names the profile `@{name}`.
+        Some(word) if decoded.exec.is_some() => Some(word.text.clone()),
         Some(word) => Some(expand_or_report(resolver, word, &chain)?),
         None => None,
     };

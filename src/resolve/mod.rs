@@ -684,6 +684,25 @@ mod tests {
     }
 
     #[test]
+    fn variables_expand_in_link_targets_not_in_exec_targets() {
+        let text = "@{T}=/t\n/p {\n  /a px -> @{T},\n  l /b -> @{T}/x,\n  link /c -> @{T},\n}\n";
+        let options = ResolveOptions {
+            use_system_dir: false,
+            ..ResolveOptions::default()
+        };
+        let resolved = load_with(text, &options);
+        assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
+        let rules = &resolved.profiles[0].file_rules;
+        let exec = rules[0].exec.as_ref().unwrap();
+        assert_eq!(exec.target.as_deref(), Some("@{T}"));
+        let links: Vec<&str> = rules[1..]
+            .iter()
+            .map(|r| r.link.as_ref().unwrap().pattern.as_str())
+            .collect();
+        assert_eq!(links, ["/t/x", "/t"]);
+    }
+
+    #[test]
     fn every_code_has_one_name() {
         let mut all: Vec<(&str, &str)> = codes::NAMES.to_vec();
         all.push((codes::RULE, "bad-rule"));
