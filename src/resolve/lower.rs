@@ -186,7 +186,12 @@ pub(crate) fn lower_profile(
         unresolved_includes: collected.unresolved.clone(),
     };
     for scoped in &collected.rules {
+        let before = profile.file_rules.len();
         lower_rule(resolver, scoped, &mut profile);
+        if scoped.masked {
+            // Checked like any rule, but it grants nothing.
+            profile.file_rules.truncate(before);
+        }
     }
     apply_aliases(&resolver.aliases, &mut profile.file_rules);
     check_exec_conflicts(resolver, &profile);
