@@ -128,13 +128,10 @@ fn qualifier(
             "exec qualifier `{text}` conflicts with an earlier qualifier"
         ));
     }
+    // `ix`, `pix` and `cix` also grant `m`, but the compile layer adds it:
+    // upstream takes a rule's audit bits from the letters written, so an
+    // implied `m` is never audited (`audit /a ix` audits only `x`).
     decoded.perms = decoded.perms.union(FilePerms::EXEC);
-    if matches!(mode.transition, Some(ExecTransition::Inherit))
-        || mode.fallback == Some(ExecTransition::Inherit)
-    {
-        // `ix`, `pix` and `cix` also grant mmap (see ORACLE-NOTES).
-        decoded.perms = decoded.perms.union(FilePerms::MMAP);
-    }
     decoded.exec = Some(mode);
     Ok(consumed)
 }
@@ -877,17 +874,18 @@ mod tests {
 
     #[test]
     fn permission_words_decode_as_upstream() {
-        let cases: [(&str, Result<&str, ()>); 12] = [
+        let cases: [(&str, Result<&str, ()>); 13] = [
             ("rw", Ok("rwa")),
             ("r", Ok("r")),
             ("a", Ok("a")),
             ("wa", Err(())),
             ("aw", Err(())),
-            ("ix", Ok("mx")),
-            ("Pix", Ok("mx")),
+            ("ix", Ok("x")),
+            ("Pix", Ok("x")),
+            ("mix", Ok("mx")),
             ("rPx", Ok("rx")),
             ("pxPx", Err(())),
-            ("ixix", Ok("mx")),
+            ("ixix", Ok("x")),
             ("RW", Ok("rwa")),
             ("rz", Err(())),
         ];
