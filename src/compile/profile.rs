@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use crate::compile::alternatives::{self, AlternativeMatch};
 use crate::compile::dfa::{Dfa, determinize};
+use crate::compile::minimize;
 use crate::compile::nfa::NfaBuilder;
 use crate::compile::pattern::{self, Ir, Pattern};
 use crate::compile::perms::{
@@ -97,11 +98,12 @@ impl PermissionAutomaton {
         }
         let nfa = builder.finish()?;
         let mut interned: HashMap<Vec<u32>, u32> = HashMap::new();
-        let dfa = determinize(&nfa, limits, |tags| {
+        let mut dfa = determinize(&nfa, limits, |tags| {
             let next = interned.len() as u32;
             *interned.entry(tags.to_vec()).or_insert(next)
         })?;
-        let labels = label_permissions(&dfa, interned, &entries, &sources)?;
+        let mut labels = label_permissions(&dfa, interned, &entries, &sources)?;
+        clear_start_state(&mut dfa, &mut labels);
         log::debug!(
             "profile {}: {} file rules, {} DFA states, {} labels",
             profile.name,
@@ -223,6 +225,37 @@ fn parse_rule_pattern(index: usize, text: &str, limits: &Limits) -> Result<Patte
 
 /// Computes each label's permissions; a label whose rules conflict on the
 /// exec mode is an error, with the shortest path showing it.
+/// Upstream's table writer leaves the permissions of its start state
+/// empty (`accept[1] = 0` in `chfa.cc`), so the kernel grants nothing on
+/// the strings that end in the start state of upstream's minimal DFA: the
+/// empty string, and every string after which the profile decides as it
+/// does from the start. That matters only when a pattern matches the empty
+/// string, which only a relative one can (`@{EMPTY}*` with `@{EMPTY}=""`
+/// matches nothing at all). Those states get labels without permissions
+/// that keep their entries, so that `explain` still names the rules.
+fn clear_start_state(dfa: &mut Dfa<u32>, labels: &mut Vec<StateLabel>) {
+    let start = dfa.start();
+    if labels[*dfa.label(start) as usize].permissions == PathPermissions::default() {
+        return;
+    }
+    let decisions = dfa.map(|&label| labels[label as usize].permissions);
+    let (block, _) = minimize::partition(&decisions, &decisions.reachable());
+    let mut cleared: HashMap<u32, u32> = HashMap::new();
+    for state in 0..dfa.state_count() {
+        if block[state] != block[start as usize] {
+            continue;
+        }
+        let label = dfa.labels[state];
+        dfa.labels[state] = *cleared.entry(label).or_insert_with(|| {
+            labels.push(StateLabel {
+                entries: labels[label as usize].entries.clone(),
+                permissions: PathPermissions::default(),
+            });
+            labels.len() as u32 - 1
+        });
+    }
+}
+
 fn label_permissions(
     dfa: &Dfa<u32>,
     interned: HashMap<Vec<u32>, u32>,
@@ -628,6 +661,35 @@ mod tests {
             ]
         );
         assert!(automaton.lookup(path).owner.deny.contains(FilePerms::WRITE));
+    }
+
+    #[test]
+    fn strings_ending_in_the_start_state_get_nothing() {
+        // Patterns of `r` rules, and which strings get `r`: those after
+        // which the profile decides as from the start get nothing.
+        type Reads<'a> = &'a [(&'a str, bool)];
+        let cases: [(&[&str], Reads); 4] = [
+            (&["", "/a"], &[("", false), ("/a", true)]),
+            (&["*"], &[("", false), ("x", false), ("xy", false)]),
+            (&["*", "/a"], &[("", false), ("x", true), ("/a", true)]),
+            (&["{,x}y"], &[("", false), ("y", true), ("xy", true)]),
+        ];
+        for (patterns, expected) in cases {
+            let rules = patterns
+                .iter()
+                .map(|pattern| rule(pattern, "r", Decision::Allow, None))
+                .collect();
+            let automaton =
+                PermissionAutomaton::build(&profile(rules), &Limits::default()).unwrap();
+            for (path, read) in expected {
+                let allowed = automaton.lookup(path.as_bytes()).owner.allow;
+                assert_eq!(
+                    allowed.contains(FilePerms::READ),
+                    *read,
+                    "{patterns:?}: {path}"
+                );
+            }
+        }
     }
 
     #[test]
