@@ -228,32 +228,80 @@ fn parse_rule_pattern(index: usize, text: &str, limits: &Limits) -> Result<Patte
 /// Upstream's table writer leaves the permissions of its start state
 /// empty (`accept[1] = 0` in `chfa.cc`), so the kernel grants nothing on
 /// the strings that end in the start state of upstream's minimal DFA: the
-/// empty string, and every string after which the profile decides as it
-/// does from the start. That matters only when a pattern matches the empty
-/// string, which only a relative one can (`@{EMPTY}*` with `@{EMPTY}=""`
-/// matches nothing at all). Those states get labels without permissions
-/// that keep their entries, so that `explain` still names the rules.
+/// empty string, and every string after which the tables decide as from
+/// the start. That matters only when a pattern matches the empty string,
+/// which only a relative one can (`@{EMPTY}*` with `@{EMPTY}=""` matches
+/// nothing at all). Upstream minimises on the words it writes, where an
+/// `audit deny` leaves no trace, so the start's block is taken on
+/// [`table_words`]; explicit denials are what the same tables hold once
+/// `audit` is taken off every rule, so `deny` is cleared on the start's
+/// block of [`denial_words`]. Cleared states get new labels that keep
+/// their entries, so that `explain` still names the rules.
 fn clear_start_state(dfa: &mut Dfa<u32>, labels: &mut Vec<StateLabel>) {
     let start = dfa.start();
     if labels[*dfa.label(start) as usize].permissions == PathPermissions::default() {
         return;
     }
-    let decisions = dfa.map(|&label| labels[label as usize].permissions);
-    let (block, _) = minimize::partition(&decisions, &decisions.reachable());
-    let mut cleared: HashMap<u32, u32> = HashMap::new();
-    for state in 0..dfa.state_count() {
-        if block[state] != block[start as usize] {
+    let start_block = |view: fn(&PathPermissions) -> PathPermissions| {
+        let words = dfa.map(|&label| view(&labels[label as usize].permissions));
+        let (block, _) = minimize::partition(&words, &words.reachable());
+        let start_block = block[start as usize];
+        block.into_iter().map(move |b| b == start_block)
+    };
+    let cleared: Vec<(bool, bool)> = start_block(table_words)
+        .zip(start_block(denial_words))
+        .collect();
+    let mut relabelled: HashMap<(u32, bool, bool), u32> = HashMap::new();
+    for (state, &(words, denials)) in cleared.iter().enumerate() {
+        if !words && !denials {
             continue;
         }
         let label = dfa.labels[state];
-        dfa.labels[state] = *cleared.entry(label).or_insert_with(|| {
-            labels.push(StateLabel {
-                entries: labels[label as usize].entries.clone(),
-                permissions: PathPermissions::default(),
+        dfa.labels[state] = *relabelled
+            .entry((label, words, denials))
+            .or_insert_with(|| {
+                let old = &labels[label as usize];
+                let mut permissions = if words {
+                    PathPermissions::default()
+                } else {
+                    old.permissions
+                };
+                for (half, old) in [
+                    (&mut permissions.owner, &old.permissions.owner),
+                    (&mut permissions.other, &old.permissions.other),
+                ] {
+                    half.deny = if denials {
+                        FilePerms::default()
+                    } else {
+                        old.deny
+                    };
+                }
+                labels.push(StateLabel {
+                    entries: old.entries.clone(),
+                    permissions,
+                });
+                labels.len() as u32 - 1
             });
-            labels.len() as u32 - 1
-        });
     }
+}
+
+/// What the kernel's tables hold for a decision: no explicit denials.
+fn table_words(permissions: &PathPermissions) -> PathPermissions {
+    let mut words = *permissions;
+    words.owner.deny = FilePerms::default();
+    words.other.deny = FilePerms::default();
+    words
+}
+
+/// What the tables would hold with `audit` taken off every rule: every
+/// denial quiet, nothing audited.
+fn denial_words(permissions: &PathPermissions) -> PathPermissions {
+    let mut words = *permissions;
+    for half in [&mut words.owner, &mut words.other] {
+        half.audit = FilePerms::default();
+        half.quiet = half.deny;
+    }
+    words
 }
 
 fn label_permissions(
@@ -689,6 +737,28 @@ mod tests {
                     "{patterns:?}: {path}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn the_start_state_is_found_on_the_words_the_tables_hold() {
+        // An `audit deny` leaves no trace in the tables, so there the state
+        // after `/` is as dead as the one after `a/`, and every string of
+        // `{*,a}{*,a}` decides as the start: nothing. A plain deny leaves
+        // quiet bits, which keep the states apart.
+        for audit in [true, false] {
+            let mut deny = rule("/a", "r", Decision::Deny, None);
+            deny.qualifiers.audit = audit;
+            let rules = vec![rule("{*,a}{*,a}", "r", Decision::Allow, None), deny];
+            let automaton =
+                PermissionAutomaton::build(&profile(rules), &Limits::default()).unwrap();
+            let read = automaton
+                .lookup(b"aa")
+                .owner
+                .allow
+                .contains(FilePerms::READ);
+            assert_eq!(read, !audit, "audit {audit}");
+            assert_eq!(automaton.lookup(b"/a").owner.deny, FilePerms::READ);
         }
     }
 
