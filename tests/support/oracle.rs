@@ -146,6 +146,7 @@ pub enum ParserInput<'a> {
 fn run_parser(input: ParserInput) -> Result<Vec<PolicyParts>, OracleError> {
     let mut command = Command::new(parser_path());
     command.args(["-Q", "-K", "-S"]);
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     if let ParserInput::File(path) = input {
         command.arg(path);
     }
@@ -225,7 +226,15 @@ fn kernel_dfa(blob: Option<Vec<u8>>) -> Result<KernelDfa, OracleError> {
 /// construction run for minutes.
 const PARSER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Waits for the parser, killing it after [`PARSER_TIMEOUT`]; returns its
+/// [`PARSER_TIMEOUT`], or `AAPROVE_PARSER_TIMEOUT_MS` milliseconds.
+fn parser_timeout() -> std::time::Duration {
+    std::env::var("AAPROVE_PARSER_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(PARSER_TIMEOUT, std::time::Duration::from_millis)
+}
+
+/// Waits for the parser, killing it after [`parser_timeout`]; returns its
 /// standard output, or its standard error when it failed.
 fn wait_bounded(mut child: std::process::Child) -> Result<(Vec<u8>, String), OracleError> {
     let mut stdout = child.stdout.take().expect("stdout is piped");
@@ -238,17 +247,18 @@ fn wait_bounded(mut child: std::process::Child) -> Result<(Vec<u8>, String), Ora
         let mut text = String::new();
         std::io::Read::read_to_string(&mut stderr, &mut text).map(|_| text)
     });
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(OracleError::Io)? {
-            break status;
-        }
-        if started.elapsed() > PARSER_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
+    // The parser forks a worker per profile, so a timeout kills its whole
+    // process group (see `run_parser`), or the workers would run on.
+    let pid = child.id();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(child.wait()));
+    let status = match receiver.recv_timeout(parser_timeout()) {
+        Ok(status) => status.map_err(OracleError::Io)?,
+        Err(_) => {
+            let group = format!("-{pid}");
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
             return Err(OracleError::Timeout);
         }
-        std::thread::sleep(std::time::Duration::from_millis(2));
     };
     let stdout = out
         .join()
