@@ -191,6 +191,7 @@ pub(crate) fn lower_profile(
         }
     }
     apply_aliases(&resolver.aliases, &mut profile.file_rules);
+    collapse_patterns(&mut profile.file_rules);
     check_exec_conflicts(resolver, &profile);
     check_change_profile_conflicts(resolver, &profile);
     restore_variables(resolver, saved);
@@ -486,10 +487,24 @@ fn check_change_profile_conflicts(resolver: &mut Resolver<'_>, profile: &model::
     }
 }
 
-/// Expands the variables of a rule's path and collapses its runs of `/`,
-/// giving the pattern as upstream compiles it; on error reports it.
+/// Expands the variables of a rule's path; on error reports it. Its runs of
+/// `/` are collapsed only after aliases are applied (see
+/// [`collapse_patterns`]).
 fn expand_path(resolver: &mut Resolver<'_>, word: &ast::Word, chain: &[Span]) -> Option<String> {
-    expand_or_report(resolver, word, chain).map(|text| model::collapse_slashes(&text))
+    expand_or_report(resolver, word, chain)
+}
+
+/// Collapses the runs of `/` in every pattern and link target, giving the
+/// patterns as upstream compiles them. Upstream does it after expanding
+/// variables and applying aliases, so an alias `FROM` is matched against
+/// the uncollapsed text (`///a/` does not start with `/a/`).
+fn collapse_patterns(rules: &mut [model::FileRule]) {
+    for rule in rules {
+        rule.pattern = model::collapse_slashes(&rule.pattern);
+        if let Some(link) = rule.link.as_mut() {
+            link.pattern = model::collapse_slashes(&link.pattern);
+        }
+    }
 }
 
 /// Expands the variables of a word; on error reports it and returns the text.

@@ -711,6 +711,18 @@ mod tests {
     }
 
     #[test]
+    fn aliases_match_patterns_before_slashes_collapse() {
+        let text = "@{D}=/a\nalias /a/ -> /b/,\n/p {\n  ///a/ r,\n  /a//x r,\n  @{D}/y r,\n}\n";
+        let options = ResolveOptions {
+            use_system_dir: false,
+            ..ResolveOptions::default()
+        };
+        let resolved = load_with(text, &options);
+        assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
+        assert_eq!(patterns(&resolved), ["/a/", "/a/x", "/b/x", "/a/y", "/b/y"]);
+    }
+
+    #[test]
     fn prefix_blocks_apply_as_upstream() {
         use model::{Decision::*, OwnerQualifier::*};
         // Rules kept, as (pattern, owner, decision, audit), and the codes of
