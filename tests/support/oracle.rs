@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use aaprove::compile::perms::MergedWords;
 use aaprove::compile::{Dfa, PathPermissions, StateId};
@@ -119,7 +120,7 @@ fn unpack_quiet(accept2: u32) -> u32 {
 }
 
 fn compile_binary(text: &str, name: Option<&str>) -> Result<(KernelDfa, Vec<String>), OracleError> {
-    let profiles = run_parser(ParserInput::Text(text))?;
+    let profiles = run_parser(ParserInput::Text(text), parser_timeout())?;
     let profile = match name {
         Some(name) => profiles.into_iter().find(|p| p.name == name),
         None => profiles.into_iter().next(),
@@ -143,7 +144,7 @@ pub enum ParserInput<'a> {
 
 /// Runs `apparmor_parser -QK -S` and reads every profile of the binary
 /// policy it writes.
-fn run_parser(input: ParserInput) -> Result<Vec<PolicyParts>, OracleError> {
+fn run_parser(input: ParserInput, timeout: Duration) -> Result<Vec<PolicyParts>, OracleError> {
     let mut command = Command::new(parser_path());
     command.args(["-Q", "-K", "-S"]);
     std::os::unix::process::CommandExt::process_group(&mut command, 0);
@@ -161,7 +162,7 @@ fn run_parser(input: ParserInput) -> Result<Vec<PolicyParts>, OracleError> {
         stdin.write_all(text.as_bytes()).map_err(OracleError::Io)?;
     }
     drop(stdin);
-    let (stdout, stderr) = wait_bounded(child)?;
+    let (stdout, stderr) = wait_bounded(child, timeout)?;
     read_policy(&stdout)
         .map_err(|error| OracleError::Malformed(format!("{error}; parser said: {stderr}")))
 }
@@ -178,16 +179,18 @@ impl CompiledPolicies {
     /// same policy with `audit` taken off its deny rules (see
     /// [`CompiledPolicy`]); its profiles are matched to `input`'s by name.
     /// A profile without file rules has no file DFA and allows nothing.
+    /// Each parser run is stopped after `timeout`.
     pub fn compile(
         input: ParserInput,
         deny_copy: Option<&str>,
+        timeout: Duration,
     ) -> Result<CompiledPolicies, OracleError> {
         let mut denials = match deny_copy {
-            Some(text) => run_parser(ParserInput::Text(text))?,
+            Some(text) => run_parser(ParserInput::Text(text), timeout)?,
             None => Vec::new(),
         };
         let mut profiles = Vec::new();
-        for parts in run_parser(input)? {
+        for parts in run_parser(input, timeout)? {
             let deny_dfa = match denials.iter().position(|d| d.name == parts.name) {
                 Some(at) => Some(kernel_dfa(denials.swap_remove(at).file_dfa)?),
                 None if deny_copy.is_some() => {
@@ -224,19 +227,22 @@ fn kernel_dfa(blob: Option<Vec<u8>>) -> Result<KernelDfa, OracleError> {
 
 /// How long one parser run may take; some profiles make upstream's DFA
 /// construction run for minutes.
-const PARSER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const PARSER_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// [`PARSER_TIMEOUT`], or `AAPROVE_PARSER_TIMEOUT_MS` milliseconds.
-fn parser_timeout() -> std::time::Duration {
+pub fn parser_timeout() -> Duration {
     std::env::var("AAPROVE_PARSER_TIMEOUT_MS")
         .ok()
         .and_then(|ms| ms.parse().ok())
-        .map_or(PARSER_TIMEOUT, std::time::Duration::from_millis)
+        .map_or(PARSER_TIMEOUT, Duration::from_millis)
 }
 
-/// Waits for the parser, killing it after [`parser_timeout`]; returns its
+/// Waits for the parser, killing it after `timeout`; returns its
 /// standard output, or its standard error when it failed.
-fn wait_bounded(mut child: std::process::Child) -> Result<(Vec<u8>, String), OracleError> {
+fn wait_bounded(
+    mut child: std::process::Child,
+    timeout: Duration,
+) -> Result<(Vec<u8>, String), OracleError> {
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let mut stderr = child.stderr.take().expect("stderr is piped");
     let out = std::thread::spawn(move || {
@@ -252,7 +258,7 @@ fn wait_bounded(mut child: std::process::Child) -> Result<(Vec<u8>, String), Ora
     let pid = child.id();
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || sender.send(child.wait()));
-    let status = match receiver.recv_timeout(parser_timeout()) {
+    let status = match receiver.recv_timeout(timeout) {
         Ok(status) => status.map_err(OracleError::Io)?,
         Err(_) => {
             let group = format!("-{pid}");
