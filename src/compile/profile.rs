@@ -513,11 +513,12 @@ fn exec_target_name(profile: &Profile, rule: &FileRule, exec: &ExecMode) -> Opti
 /// Upstream numbers named targets walking the rules from last to first,
 /// from 4 up to 15.
 ///
-/// FIXME: upstream also gives a table slot to the `-> TARGET` of a rule in
-/// the `PATH MODE -> TARGET` form without `x` (it parses TARGET as an exec
-/// transition, even next to `l`); the model has no place for such a
-/// target, so later named targets can get an index one lower than
-/// upstream's. Only the index differs, not the target's name.
+/// FIXME: the indices can differ from upstream's, never the names they
+/// stand for. Upstream walks its list of rules, in which the rules of a
+/// prefix block keep their written order while the others are reversed
+/// (the model does not keep blocks), and 3.0.8 also gives a slot to the
+/// `-> TARGET` of a rule in the `PATH MODE -> TARGET` form without `x`
+/// (AppArmor 4.1, like aaprove, reads it as a link target).
 fn exec_table(profile: &Profile) -> Result<Vec<String>, CompileError> {
     let mut table: Vec<String> = Vec::new();
     for rule in profile.file_rules.iter().rev() {
