@@ -97,6 +97,10 @@ impl PermissionAutomaton {
             sources.push(EntrySource::Implicit(text));
         }
         let nfa = builder.finish()?;
+        // FIXME: upstream simplifies the expression (factoring alternations)
+        // before building its DFA; determinising the NFA as it is can need
+        // far more states on alternations of many starred alternatives, so
+        // some profiles upstream compiles exceed `Limits::max_dfa_states`.
         let mut interned: HashMap<Vec<u32>, u32> = HashMap::new();
         let mut dfa = determinize(&nfa, limits, |tags| {
             let next = interned.len() as u32;
