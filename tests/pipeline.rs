@@ -933,7 +933,7 @@ fn rule_text() -> impl Strategy<Value = RuleText> {
         qualifiers,
         form,
         start,
-        prop::collection::vec(token(), 1..5),
+        prop::collection::vec(token(), 1..8),
         (access, exec, target),
     )
         .prop_map(|(qualifiers, form, start, tokens, perms)| {
@@ -1032,11 +1032,11 @@ fn item_text() -> impl Strategy<Value = ItemText> {
 
 fn policy_text() -> impl Strategy<Value = PolicyText> {
     (
-        prop::collection::vec(variable_text(), 0..4),
+        prop::collection::vec(variable_text(), 0..6),
         prop::bool::weighted(0.1),
-        prop::collection::vec(item_text(), 1..5),
+        prop::collection::vec(item_text(), 1..9),
         prop::option::weighted(
-            0.15,
+            0.4,
             (any::<bool>(), prop::collection::vec(rule_text(), 1..3)),
         ),
     )
@@ -1048,6 +1048,7 @@ fn policy_text() -> impl Strategy<Value = PolicyText> {
                 child,
             };
             policy.keep_shared_variables();
+            policy.keep_patterns_small();
             if policy.alias {
                 // 3.0.8's alias copy of a rule loses `subset` (README
                 // Limitations).
@@ -1059,9 +1060,14 @@ fn policy_text() -> impl Strategy<Value = PolicyText> {
         })
 }
 
-/// The most values a generated variable expands to, so that patterns stay
-/// small.
-const MAX_EXPANSIONS: usize = 40;
+/// The most values a generated variable expands to, the most `*` in one
+/// value, and the most alternatives the variables of one pattern multiply
+/// to, so that patterns stay small: alternations of many starred
+/// alternatives exceed aaprove's state limit (see
+/// `many_starred_alternatives_exceed_the_state_limit`).
+const MAX_EXPANSIONS: usize = 16;
+const MAX_STARS: usize = 2;
+const MAX_COMBINATIONS: usize = 64;
 
 impl PolicyText {
     /// Every expansion of the raw value `raw` of `@{Vindex}`, repeats kept.
@@ -1090,6 +1096,27 @@ impl PolicyText {
         raw.flat_map(|raw| self.expand_raw(index, raw)).collect()
     }
 
+    /// Replaces a pattern's variables by `a` once the alternatives of those
+    /// before multiply past [`MAX_COMBINATIONS`].
+    fn keep_patterns_small(&mut self) {
+        let count = self.variables.len();
+        let sizes: Vec<usize> = (0..count).map(|i| self.expansions(i).len()).collect();
+        for rule in self.rules_mut() {
+            let mut combinations = 1;
+            let tokens = std::iter::once(&mut rule.start).chain(rule.tokens.iter_mut());
+            for token in tokens {
+                if let Token::Variable(index) = *token
+                    && count > 0
+                {
+                    combinations *= sizes[index % count];
+                    if combinations > MAX_COMBINATIONS {
+                        *token = Token::Atom("a");
+                    }
+                }
+            }
+        }
+    }
+
     /// Drops the raw values on which the versions aaprove and 3.0.8 follow
     /// differ (see README Limitations): values that repeat another once
     /// expanded (3.0.8 keeps repeats, so one value written twice becomes an
@@ -1111,7 +1138,9 @@ impl PolicyText {
                 let trimmed = all.iter().map(|value| value.trim_matches('/'));
                 let distinct = trimmed.collect::<std::collections::HashSet<_>>().len();
                 let empty = !raw.is_empty() && expanded.iter().any(String::is_empty);
-                let kept = distinct == all.len() && all.len() <= MAX_EXPANSIONS && !empty;
+                let starry = expanded.iter().any(|v| v.matches('*').count() > MAX_STARS);
+                let kept =
+                    distinct == all.len() && all.len() <= MAX_EXPANSIONS && !empty && !starry;
                 if kept {
                     seen = all;
                 }
