@@ -2,14 +2,17 @@
 //!
 //! Run with `cargo bench`. Each scenario times a whole `aaprove` command and
 //! the `apparmor_parser -QK` compile of the same profiles, both as separate
-//! processes, and prints the ratio of their median wall times. These are
-//! measurements, never assertions: nothing here fails on a slow machine.
+//! processes, and prints the ratio of their median wall times. Each side
+//! runs once untimed first (so that both read the files from the page
+//! cache), then the two sides take turns, so that a change in the load of
+//! the machine falls on both. These are measurements, never assertions:
+//! nothing here fails on a slow machine.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const RUNS: usize = 7;
+const RUNS: usize = 11;
 
 struct Scenario {
     name: String,
@@ -28,9 +31,16 @@ fn main() {
         "{:<44} {:>12} {:>12} {:>8}",
         "scenario", "aaprove", "parser", "ratio"
     );
+    let aaprove = Path::new(env!("CARGO_BIN_EXE_aaprove"));
     for scenario in scenarios(&work) {
-        let ours = median(|| run(Path::new(env!("CARGO_BIN_EXE_aaprove")), &scenario.aaprove));
-        let theirs = median(|| run(&parser, &scenario.parser));
+        run(aaprove, &scenario.aaprove);
+        run(&parser, &scenario.parser);
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            ours.push(run(aaprove, &scenario.aaprove));
+            theirs.push(run(&parser, &scenario.parser));
+        }
+        let (ours, theirs) = (median(ours), median(theirs));
         let ratio = ours.as_secs_f64() / theirs.as_secs_f64();
         println!(
             "{:<44} {:>12.2?} {:>12.2?} {:>8.3}",
@@ -64,7 +74,7 @@ fn scenarios(work: &Path) -> Vec<Scenario> {
             parser: args(&["-QK", path(&corrected)]),
         },
     ];
-    for count in [1, 10, 100, 1_000] {
+    for count in [1, 10, 100, 1_000, 3_000, 10_000] {
         let profile = write_generated_profile(work, count);
         scenarios.push(Scenario {
             name: format!("{count} generated rules"),
@@ -131,10 +141,9 @@ fn write_paths(work: &Path, count: usize) -> PathBuf {
     path
 }
 
-fn median(mut once: impl FnMut() -> Duration) -> Duration {
-    let mut times: Vec<Duration> = (0..RUNS).map(|_| once()).collect();
+fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
-    times[RUNS / 2]
+    times[times.len() / 2]
 }
 
 fn run(program: &Path, arguments: &[String]) -> Duration {

@@ -11,6 +11,13 @@ pub const DOCKER_DEFAULT_NAME: &str = "docker-default";
 /// Docker's default profile, as its template renders it.
 pub const DOCKER_DEFAULT: &str = include_str!("../profiles/docker-default.profile");
 
+/// The file name under which a built-in profile's rules are shown, as in
+/// `<built-in docker-default>:36:3`, so that it cannot be taken for a file
+/// on disk.
+pub fn shown_name(name: &str) -> String {
+    format!("<built-in {name}>")
+}
+
 /// The text of the built-in profile called `name`, if there is one.
 pub fn profile_text(name: &str) -> Option<&'static str> {
     (name == DOCKER_DEFAULT_NAME).then_some(DOCKER_DEFAULT)

@@ -177,7 +177,8 @@ pub struct ExecMode {
     /// The fallback of `pix`/`pux`/`cix`/`cux` when the target profile is
     /// missing: `Inherit` or `Unconfined`.
     pub fallback: Option<ExecTransition>,
-    /// The `-> target` of the rule, after variable expansion.
+    /// The `-> target` of the rule as written: upstream expands no
+    /// variable in an exec target.
     pub target: Option<String>,
 }
 

@@ -8,7 +8,7 @@ use cli_support::aaprove;
 
 const APP: &str = "tests/data/cli/app.profile";
 const INVALID: &str = "tests/data/cli/invalid.profile";
-const CLEAN: &str = "fixtures/lint/clean.profile";
+const CLEAN: &str = "fixtures/lint/clean/shadowed-allow.profile";
 
 #[test]
 fn text_output() {
@@ -106,7 +106,7 @@ fn verbosity_controls_the_log_and_the_summary() {
     assert!(
         verbose
             .stderr
-            .contains("checking fixtures/lint/clean.profile"),
+            .contains("checking fixtures/lint/clean/shadowed-allow.profile"),
         "{}",
         verbose.stderr
     );
@@ -159,5 +159,30 @@ fn closed_stdout_exits_quietly() {
     assert!(
         !stderr.contains("error") && !stderr.contains("panicked"),
         "{stderr}"
+    );
+}
+
+/// `docker-default` names the built-in profile, in `check` as in every
+/// command that takes a profile; its rules are shown under a name that
+/// cannot be a file's.
+#[test]
+fn the_built_in_profile_is_checked_by_name() {
+    let run = aaprove(&["--format", "json", "check", "docker-default"], "");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let codes: Vec<(String, String)> = run
+        .stdout
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            (value["code"].to_string(), value["file"].to_string())
+        })
+        .collect();
+    let file = "\"<built-in docker-default>\"".to_string();
+    assert_eq!(
+        codes,
+        [
+            ("\"L003\"".to_string(), file.clone()),
+            ("\"L011\"".to_string(), file)
+        ]
     );
 }

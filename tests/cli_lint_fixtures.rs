@@ -1,7 +1,12 @@
-//! Runs `aaprove check` on every profile in fixtures/lint/ and compares its
-//! findings with the `# expect: CODE, ...` annotations written in the
-//! profile: a trailing annotation is about its own line, an annotation alone
-//! on its line is about the next line. A code appears once per finding.
+//! Runs `aaprove check` on the lint fixtures in fixtures/lint/.
+//!
+//! Each lint has a fixture named after it (`unused-deny.profile`; the
+//! suppression lints share `suppression.profile`) whose findings must equal
+//! the `# expect: CODE, ...` annotations written in the profile: a trailing
+//! annotation is about its own line, an annotation alone on its line is
+//! about the next line, and a code appears once per finding. Each lint also
+//! has a clean fixture, `clean/NAME.profile`, of near misses that every
+//! lint must leave silent.
 
 mod cli_support;
 
@@ -52,16 +57,42 @@ fn actual(path: &str) -> (Findings, i32, bool) {
     (findings, run.code, has_error)
 }
 
+/// The fixtures with findings, as paths relative to the crate root.
 fn fixtures() -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint");
+    profiles_in("fixtures/lint")
+}
+
+/// The clean fixtures, as paths relative to the crate root.
+fn clean_fixtures() -> Vec<String> {
+    profiles_in("fixtures/lint/clean")
+}
+
+fn profiles_in(folder: &str) -> Vec<String> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
     let mut paths: Vec<String> = std::fs::read_dir(dir)
-        .expect("fixtures/lint exists")
+        .unwrap_or_else(|error| panic!("{folder}: {error}"))
         .map(|entry| entry.expect("directory entry").file_name())
-        .map(|name| format!("fixtures/lint/{}", name.to_string_lossy()))
+        .map(|name| format!("{folder}/{}", name.to_string_lossy()))
         .filter(|path| path.ends_with(".profile"))
         .collect();
     paths.sort();
     paths
+}
+
+/// Code and name of every lint, as `aaprove rules` lists them.
+fn lints() -> Vec<(String, String)> {
+    let run = aaprove(&["--format", "json", "rules"], "");
+    let lints: Vec<(String, String)> = run
+        .stdout
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+            let field = |key: &str| value[key].as_str().expect(key).to_string();
+            (field("code"), field("name"))
+        })
+        .collect();
+    assert!(!lints.is_empty(), "aaprove rules listed nothing");
+    lints
 }
 
 #[test]
@@ -77,29 +108,33 @@ fn findings_match_the_annotations() {
 }
 
 #[test]
-fn clean_fixture_is_silent_and_passes_deny_warnings() {
-    let run = aaprove(
-        &["check", "--deny-warnings", "fixtures/lint/clean.profile"],
-        "",
-    );
-    assert_eq!(run.stdout, "");
-    assert_eq!(run.stderr, "no problems found in 1 file\n");
-    assert_eq!(run.code, 0);
+fn clean_fixtures_are_silent() {
+    let clean = clean_fixtures();
+    assert!(!clean.is_empty(), "no clean fixtures");
+    for path in clean {
+        let run = aaprove(&["check", "--deny-warnings", &path], "");
+        assert_eq!(run.stdout, "", "{path}");
+        assert_eq!(run.stderr, "no problems found in 1 file\n", "{path}");
+        assert_eq!(run.code, 0, "{path}");
+    }
 }
 
 #[test]
-fn every_lint_has_an_expected_finding_in_some_fixture() {
+fn every_lint_has_a_fixture_with_findings_and_a_clean_one() {
     let mut annotated = std::collections::BTreeSet::new();
     for path in fixtures() {
         let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(&path))
             .expect("fixture is readable");
         annotated.extend(expected(&text).into_keys().map(|(_, code)| code));
     }
-    let run = aaprove(&["--format", "json", "rules"], "");
-    for line in run.stdout.lines() {
-        let value: serde_json::Value = serde_json::from_str(line).expect("JSON line");
-        let code = value["code"].as_str().expect("code");
-        assert!(annotated.contains(code), "no fixture expects {code}");
+    let clean = clean_fixtures();
+    for (code, name) in lints() {
+        assert!(annotated.contains(&code), "no fixture expects {code}");
+        let wanted = format!("fixtures/lint/clean/{name}.profile");
+        assert!(
+            clean.contains(&wanted),
+            "{code} has no clean fixture {wanted}"
+        );
     }
 }
 
@@ -129,7 +164,7 @@ fn fixtures_are_accepted_by_apparmor_parser() {
         println!("skipped: {} is absent", parser.display());
         return;
     }
-    for path in fixtures() {
+    for path in fixtures().into_iter().chain(clean_fixtures()) {
         let output = std::process::Command::new(parser)
             .args(["-Q", "-K"])
             .arg(&path)

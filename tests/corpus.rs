@@ -1,7 +1,9 @@
 //! Upstream's parser test corpus (`tst/simple_tests`): each `*.sd` file is
 //! fed as upstream's `simple.pl` feeds it (its `#=` header lines removed,
 //! include directory `simple_tests`, quoted includes relative to `tst/`),
-//! and `has_errors()` must agree with the file's `#=EXRESULT`.
+//! and whether `check` would find an error (the resolver's errors and the
+//! error-level findings of the lint run, which reports exec conflicts
+//! between patterns) must agree with the file's `#=EXRESULT`.
 //!
 //! A `#=TODO` case is one where upstream's parser gives the opposite of
 //! EXRESULT, so that opposite is what aaprove must match; `#=DISABLED`
@@ -10,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use aaprove::lint;
 use aaprove::resolve::{Input, ResolveOptions, load};
 
 /// The shared data folder: `AAPROVE_SHARED`, else `../shared` or
@@ -137,7 +140,16 @@ fn corpus_agrees_with_exresult() {
             },
             &options,
         );
-        let agree = resolved.has_errors() != upstream_passes;
+        // `check` also reports what only the compiled profile shows (exec
+        // conflicts between patterns) and error-level lints.
+        let lint_errors: Vec<_> = resolved
+            .profiles
+            .iter()
+            .flat_map(|profile| lint::run_all(profile, &resolved.sources))
+            .filter(|d| d.is_error())
+            .collect();
+        let has_errors = resolved.has_errors() || !lint_errors.is_empty();
+        let agree = has_errors != upstream_passes;
         let folder = name.split('/').next().unwrap_or("").to_string();
         for tally in [folders.entry(folder).or_default(), &mut total] {
             if upstream_passes {
@@ -148,7 +160,8 @@ fn corpus_agrees_with_exresult() {
                 tally.fail_agree += usize::from(agree);
             }
             if !agree {
-                let first = resolved.diagnostics.iter().find(|d| d.is_error());
+                let mut errors = resolved.diagnostics.iter().chain(&lint_errors);
+                let first = errors.find(|d| d.is_error());
                 let why = first.map_or(String::new(), |d| d.message.clone());
                 let expected = if upstream_passes { "PASS" } else { "FAIL" };
                 tally

@@ -1,12 +1,35 @@
 //! Every profile file directly in `/etc/apparmor.d` (as installed by
-//! Debian's apparmor, apparmor-profiles and apparmor-profiles-extra) must
-//! resolve without errors, with includes searched in `/etc/apparmor.d`.
+//! Debian's apparmor, apparmor-profiles and apparmor-profiles-extra), and
+//! every one apparmor-profiles ships inactive in
+//! `/usr/share/apparmor/extra-profiles`, must resolve without errors, with
+//! includes searched in `/etc/apparmor.d`.
 
 use std::path::Path;
 
 use aaprove::resolve::{Input, ResolveOptions, is_ignored_entry, load};
 
 const SYSTEM_DIR: &str = "/etc/apparmor.d";
+
+/// Where apparmor-profiles puts the profiles it installs but does not
+/// enable; the folder also holds a README, which is no profile.
+const EXTRA_DIR: &str = "/usr/share/apparmor/extra-profiles";
+
+/// The profile files directly in `dir`, sorted.
+fn profile_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.is_file())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            !is_ignored_entry(&name) && name != "README"
+        })
+        .collect();
+    files.sort();
+    files
+}
 
 #[test]
 fn installed_profiles_have_no_errors() {
@@ -19,14 +42,15 @@ fn installed_profiles_have_no_errors() {
         eprintln!("NOTICE: {SYSTEM_DIR} is absent; skipping the Debian profile test");
         return;
     }
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("profile folder is readable")
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.is_file())
-        .filter(|path| !is_ignored_entry(&path.file_name().unwrap().to_string_lossy()))
-        .collect();
-    files.sort();
+    let mut files = profile_files(dir);
     assert!(!files.is_empty(), "no profiles in {SYSTEM_DIR}");
+    let extra = profile_files(Path::new(EXTRA_DIR));
+    let required = std::env::var("AAPROVE_REQUIRE_ORACLE").as_deref() == Ok("1");
+    assert!(
+        !extra.is_empty() || !required,
+        "no profiles in {EXTRA_DIR} and AAPROVE_REQUIRE_ORACLE=1"
+    );
+    files.extend(extra);
 
     let options = ResolveOptions {
         include_dirs: Vec::new(),

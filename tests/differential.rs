@@ -11,15 +11,16 @@
 
 mod support;
 
-use aaprove::compile::{CompileError, Limits, PathPermissions, PermissionAutomaton};
+use aaprove::compile::{CompileError, Limits, PermissionAutomaton};
 use aaprove::model::{
     Decision, ExecMode, ExecTransition, FilePerms, FileRule, LinkTarget, Origin, OwnerQualifier,
     Profile, Qualifiers,
 };
 use aaprove::source::{FileId, Span};
 use proptest::prelude::*;
-use std::sync::atomic::Ordering;
+use support::compare;
 use support::oracle::{self, CompiledPolicy, OracleError};
+use support::paths::{Rng, instantiate};
 
 /// One file rule as written in a profile: `[audit] [deny] [owner|other]
 /// PATTERN PERMS [-> TARGET]`.
@@ -227,80 +228,15 @@ fn compare(rules: &[RuleText], paths: &[Vec<u8>]) -> Result<(), String> {
             theirs.state_count()
         );
     }
-    for path in paths {
-        let (got, expected) = (ours.lookup(path), theirs.lookup(path));
-        if !same_decision(&ours, &theirs, &got, &expected) {
-            return Err(format!(
-                "path {:?}\n{text}\naaprove: {got:?}\nparser:  {expected:?}\nrules matching: {:?}",
-                String::from_utf8_lossy(path),
-                ours.matching_rules(path)
-            ));
-        }
-    }
+    compare::first_different_path(&ours, &theirs, paths)
+        .map_err(|difference| format!("{difference}\n{text}"))?;
     equivalent(&ours, &theirs).map_err(|difference| format!("{difference}\n{text}"))
-}
-
-/// Equal decisions, exec targets compared by name.
-fn same_decision(
-    ours: &PermissionAutomaton,
-    theirs: &CompiledPolicy,
-    got: &PathPermissions,
-    expected: &PathPermissions,
-) -> bool {
-    got == expected
-        && exec_names(got, |i| ours.exec_target(i).map(str::to_string))
-            == exec_names(expected, |i| {
-                theirs.exec_targets.get(i as usize - 4).cloned()
-            })
 }
 
 /// Checks the whole automata: every path and every link pair, not only
 /// sampled ones.
 fn equivalent(ours: &PermissionAutomaton, theirs: &CompiledPolicy) -> Result<(), String> {
-    equivalent_on(ours, theirs, true)
-}
-
-/// [`equivalent`]; `link_pairs` false leaves out strings with NUL, where
-/// upstream also puts `change_profile` rules, which aaprove does not model.
-fn equivalent_on(
-    ours: &PermissionAutomaton,
-    theirs: &CompiledPolicy,
-    link_pairs: bool,
-) -> Result<(), String> {
-    let same = |got: &PathPermissions, expected: &PathPermissions, pair: bool| {
-        // The tables keep explicit denials only as quiet bits, and a link
-        // pair's quiet bits never hold the subset-test bit (the owner's `k`
-        // position) its deny has: past a NUL, that deny bit is not compared.
-        let (mut got, mut expected) = (*got, *expected);
-        if pair {
-            got.owner.deny = got.owner.deny.minus(FilePerms::LOCK);
-            expected.owner.deny = expected.owner.deny.minus(FilePerms::LOCK);
-        }
-        same_decision(ours, theirs, &got, &expected)
-    };
-    theirs
-        .equivalent(&ours.permissions_automaton(), link_pairs, same)
-        .map_err(|difference| {
-            format!(
-                "automata differ first on {:?}\naaprove: {:?}\nparser:  {:?}",
-                String::from_utf8_lossy(&difference.path),
-                difference.ours,
-                difference.theirs
-            )
-        })
-}
-
-fn exec_names(
-    perms: &PathPermissions,
-    name: impl Fn(u32) -> Option<String>,
-) -> Vec<Option<String>> {
-    [perms.owner.exec, perms.other.exec]
-        .iter()
-        .map(|exec| {
-            exec.filter(|e| e.target() >= 4)
-                .and_then(|e| name(e.target()))
-        })
-        .collect()
+    compare::equivalent(ours, theirs, true)
 }
 
 fn paths(list: &[&str]) -> Vec<Vec<u8>> {
@@ -659,124 +595,6 @@ fn fastfreeze_profile_matches_the_parser() {
     assert_eq!(ours.lookup(b"/proc/sys/kernel/shmmax"), shm);
 }
 
-/// The installed profiles (/etc/apparmor.d), read by the test-only
-/// flattener, must compile to exactly the parser's file tables.
-#[test]
-fn installed_profiles_match_the_parser() {
-    if !oracle::available("installed_profiles_match_the_parser") {
-        return;
-    }
-    // AAPROVE_PROFILE_DIRS (colon-separated) widens the run, for example to
-    // /usr/share/apparmor/extra-profiles.
-    let dirs = std::env::var("AAPROVE_PROFILE_DIRS").unwrap_or("/etc/apparmor.d".into());
-    let mut files: Vec<_> = dirs
-        .split(':')
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flat_map(|entries| entries.flatten().map(|e| e.path()))
-        .filter(|path| path.is_file())
-        .collect();
-    if files.is_empty() {
-        eprintln!("installed_profiles_match_the_parser: skipped, no profiles in {dirs}");
-        return;
-    }
-    files.sort();
-    // Two workers: the parser runs dominate and the machine has two cores.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let failures = std::sync::Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..2 {
-            scope.spawn(|| {
-                while let Some(file) = files.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    if let Err(difference) = check_installed(file) {
-                        failures
-                            .lock()
-                            .unwrap()
-                            .push(format!("{}: {difference}", file.display()));
-                    }
-                }
-            });
-        }
-    });
-    let failures = failures.into_inner().unwrap();
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-fn check_installed(file: &std::path::Path) -> Result<(), String> {
-    if std::env::var_os("AAPROVE_DIFF_VERBOSE").is_some() {
-        eprintln!("checking {}", file.display());
-    }
-    let Ok(text) = oracle::preprocess(file) else {
-        return Ok(());
-    };
-    let flat = support::flatten::flatten(&text);
-    if flat.rules.is_empty() {
-        return Ok(());
-    }
-    compare_flat(&flat, &text)
-}
-
-fn compare_flat(flat: &support::flatten::FlatProfile, text: &str) -> Result<(), String> {
-    let rules: Vec<RuleText> = flat
-        .rules
-        .iter()
-        .map(|line| {
-            let has = |word: &str| line.qualifiers.iter().any(|q| q == word);
-            RuleText {
-                audit: has("audit"),
-                deny: has("deny"),
-                owner: match (has("owner"), has("other")) {
-                    (true, _) => OwnerQualifier::Owner,
-                    (_, true) => OwnerQualifier::Other,
-                    _ => OwnerQualifier::Both,
-                },
-                pattern: line.pattern.clone(),
-                perms: line.perms.clone(),
-                target: line.target.clone(),
-                link_rule: line.link_rule,
-                subset: line.link_subset,
-            }
-        })
-        .collect();
-    let (mut model, _) = profile(&rules);
-    model.name = flat.name.clone();
-    for child in &flat.children {
-        let (mut nested, _) = profile(&[]);
-        nested.is_hat = child.starts_with('^');
-        nested.name = child.trim_start_matches('^').to_string();
-        model.children.push(nested);
-    }
-    if flat.has_change_profile {
-        model.other_rules.push(aaprove::model::OtherRule {
-            origin: origin(),
-            qualifiers: Qualifiers::default(),
-            kind: "change_profile".to_string(),
-            body: String::new(),
-        });
-    }
-    let started = std::time::Instant::now();
-    let ours = PermissionAutomaton::build(&model, &Limits::default());
-    let elapsed = started.elapsed();
-    let theirs = CompiledPolicy::compile_profile(text, Some(&flat.name));
-    let (ours, theirs) = match (ours, theirs) {
-        (Ok(ours), Ok(theirs)) => (ours, theirs),
-        (Err(_), Err(OracleError::Rejected(_))) => return Ok(()),
-        (Err(error), theirs) => {
-            return Err(format!("aaprove rejects ({error}), parser: {theirs:?}"));
-        }
-        (Ok(_), Err(error)) => return Err(format!("parser fails ({error:?}), aaprove accepts")),
-    };
-    eprintln!(
-        "{}: {} rules, {} skipped, {} states (parser {}), built in {elapsed:?}",
-        flat.name,
-        flat.rules.len(),
-        flat.skipped.len(),
-        ours.state_count(),
-        theirs.state_count()
-    );
-    equivalent_on(&ours, &theirs, !flat.has_change_profile)
-        .map_err(|difference| format!("{difference}\nskipped: {:#?}", flat.skipped))
-}
-
 #[test]
 fn exec_conflict_names_rules_and_a_path() {
     let (model, _) = profile(&[
@@ -889,62 +707,6 @@ fn rules() -> impl Strategy<Value = Vec<RuleText>> {
         }
         rules
     })
-}
-
-/// A small deterministic generator, so that paths shrink with the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-}
-
-/// A path the glob might match: each wildcard replaced by a random
-/// choice, without using aaprove's own compiler.
-fn instantiate(glob: &str, rng: &mut Rng) -> String {
-    let bytes = glob.as_bytes();
-    let mut out = String::new();
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let rest = &glob[pos..];
-        let (text, used): (&str, usize) = if rest.starts_with("**") {
-            (["", "a", "a/b", "b/", "x.y"][rng.below(5)], 2)
-        } else if rest.starts_with('*') {
-            (["", "a", "ab", "b.c"][rng.below(4)], 1)
-        } else if rest.starts_with('?') {
-            (["a", "/", "c"][rng.below(3)], 1)
-        } else if rest.starts_with("\\*") {
-            ("*", 2)
-        } else if let Some(end) = rest.find(']').filter(|_| rest.starts_with('[')) {
-            (["a", "b", "/", "*", "c"][rng.below(5)], end + 1)
-        } else if rest.starts_with('{') || rest.starts_with('}') || rest.starts_with(',') {
-            (["", "a", "b", "c"][rng.below(4)], skip_group(rest))
-        } else {
-            (&rest[..1], 1)
-        };
-        out.push_str(text);
-        pos += used;
-    }
-    out
-}
-
-/// Length of the `{...}` group (or stray `,`/`}`) at the start of `text`.
-fn skip_group(text: &str) -> usize {
-    let mut depth = 0;
-    for (index, byte) in text.bytes().enumerate() {
-        match byte {
-            b'{' => depth += 1,
-            b'}' if depth <= 1 => return index + 1,
-            b'}' => depth -= 1,
-            _ if depth == 0 => return 1,
-            _ => {}
-        }
-    }
-    text.len()
 }
 
 /// Paths that hit and just miss the rules' patterns.

@@ -213,6 +213,13 @@ impl Bounds {
             unknown_includes: Vec::new(),
         }
     }
+
+    /// Whether the set is known exactly (`lower` and `upper` are the same
+    /// set): bounds are either built exact or name the includes they
+    /// depend on.
+    fn is_exact(&self) -> bool {
+        self.unknown_includes.is_empty()
+    }
 }
 
 /// One direction of a claim: the violating paths are those in `positive`
@@ -346,6 +353,10 @@ impl<'a> Prover<'a> {
         if !is_empty(&must) {
             let must = must.minimize();
             return self.finding(&must, sets, perm, letter, baseline, Vec::new());
+        }
+        // With exact bounds the largest violating set is the smallest one.
+        if sets.positive.is_exact() && sets.negative.is_none_or(Bounds::is_exact) {
+            return Ok(None);
         }
         let positive = intersection(&sets.positive.upper, sets.within, limits);
         let may = self.limit(positive.and_then(|p| difference(&p, negative_lower, limits)))?;

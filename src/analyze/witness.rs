@@ -9,6 +9,9 @@
 //! before it is printed. Real paths (from an [`Inventory`]) only choose
 //! which witnesses to show first and which patterns to try.
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use crate::compile::byteset::ByteSet;
 use crate::compile::dfa::from_ir;
 use crate::compile::pattern::{self, Ir};
@@ -34,42 +37,54 @@ pub const MAX_CANDIDATE_STEPS: usize = 32;
 
 /// Known paths of a real system, used to pick witnesses that mean
 /// something to a reader.
+///
+/// The texts are read into sorted paths only when first asked for: a
+/// proof that holds needs no witnesses, and the built-in inventories hold
+/// thousands of paths.
 #[derive(Clone, Debug, Default)]
 pub struct Inventory {
-    paths: Vec<Vec<u8>>,
+    /// The texts the paths come from, one path a line.
+    texts: Vec<Cow<'static, str>>,
+    /// Their paths, shortest first, without duplicates.
+    paths: OnceLock<Vec<Vec<u8>>>,
 }
 
 impl Inventory {
     /// The inventories aaprove carries: /proc/sys, /proc and /sys of a
     /// Linux host.
     pub fn builtin() -> Inventory {
-        let mut inventory = Inventory::default();
-        for text in BUILTIN_INVENTORIES {
-            inventory.add_text(text);
+        Inventory {
+            texts: BUILTIN_INVENTORIES.map(Cow::Borrowed).to_vec(),
+            paths: OnceLock::new(),
         }
-        inventory
     }
 
     /// Adds the paths of `text`, one per line; blank lines and lines
     /// starting with `#` are skipped, duplicates are dropped.
     pub fn add_text(&mut self, text: &str) {
-        let lines = text.lines().map(str::trim);
-        let paths = lines.filter(|line| !line.is_empty() && !line.starts_with('#'));
-        self.paths
-            .extend(paths.map(|line| line.as_bytes().to_vec()));
-        self.paths
-            .sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
-        self.paths.dedup();
+        self.texts.push(Cow::Owned(text.to_string()));
+        self.paths = OnceLock::new();
     }
 
     /// Every path, shortest first.
     pub fn paths(&self) -> &[Vec<u8>] {
-        &self.paths
+        self.paths.get_or_init(|| {
+            let lines = self
+                .texts
+                .iter()
+                .flat_map(|text| text.lines())
+                .map(str::trim);
+            let paths = lines.filter(|line| !line.is_empty() && !line.starts_with('#'));
+            let mut paths: Vec<Vec<u8>> = paths.map(|line| line.as_bytes().to_vec()).collect();
+            paths.sort_unstable_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+            paths.dedup();
+            paths
+        })
     }
 
     /// The paths in `set`, shortest first.
     pub fn members<'i>(&'i self, set: &'i Dfa<bool>) -> impl Iterator<Item = &'i [u8]> + 'i {
-        let paths = self.paths.iter().map(Vec::as_slice);
+        let paths = self.paths().iter().map(Vec::as_slice);
         paths.filter(|path| *set.classify(path))
     }
 }

@@ -3,9 +3,12 @@
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use clap::Args;
 
+use crate::builtin;
+use crate::compile::Limits;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint;
 use crate::report::{Batch, Format, json, sarif, text};
@@ -47,9 +50,14 @@ pub fn run(args: &CheckArgs, global: &GlobalArgs) -> Status {
     let options = args.load.resolve_options();
     let mut status = Status::Clean;
     let mut checked = Vec::new();
+    // Abstractions repeat the same patterns in every profile of a run.
+    let patterns = Rc::new(lint::PatternSets::new(Limits::default()));
     for file in &args.files {
         match read_input(file) {
-            Ok(input) => checked.push(check_input(display_name(file), input, &options)),
+            Ok(input) => {
+                let name = display_name(file);
+                checked.push(check_input(name, input, &options, &patterns));
+            }
             Err(message) => {
                 print_error(&message);
                 status = Status::Failure;
@@ -85,6 +93,12 @@ fn read_input(file: &Path) -> Result<Input, String> {
     if is_stdin(file) {
         return read_stdin().map(Input::Stdin);
     }
+    if let Some(name) = file
+        .to_str()
+        .filter(|name| builtin::profile_text(name).is_some())
+    {
+        return Ok(super::profile_input(name));
+    }
     let shown = file.display();
     match std::fs::metadata(file) {
         Ok(metadata) if metadata.is_dir() => Err(format!("`{shown}` is a directory")),
@@ -113,13 +127,18 @@ fn read_stdin() -> Result<String, String> {
     })
 }
 
-fn check_input(name: String, input: Input, options: &ResolveOptions) -> Checked {
+fn check_input(
+    name: String,
+    input: Input,
+    options: &ResolveOptions,
+    patterns: &Rc<lint::PatternSets>,
+) -> Checked {
     log::info!("checking {name}");
     let resolved = resolve::load(input, options);
     let complete = !resolved.has_errors();
     let mut diagnostics = resolved.diagnostics;
     for profile in &resolved.profiles {
-        diagnostics.extend(lint::run_all(profile, &resolved.sources));
+        diagnostics.extend(lint::run_all_sharing(profile, &resolved.sources, patterns));
     }
 
     let mut diagnostics = lint::apply_suppressions(diagnostics, &resolved.sources, complete);

@@ -22,11 +22,10 @@ use crate::analyze::diff::{
 use crate::analyze::map::{MapAccess, MapDecision};
 use crate::analyze::other_rules::{Comparison, Uncovered};
 use crate::analyze::rule_diff::{ChangedField, NormalRule, RuleChange, qualifiers_text};
-use crate::builtin;
 use crate::compile::Half;
 use crate::model::{FilePerms, Origin, OtherRule, Profile};
 use crate::report::text as diagnostic_text;
-use crate::resolve::{self, Input, ResolveOptions};
+use crate::resolve::{self, ResolveOptions};
 use crate::source::SourceMap;
 
 use super::{FormatArg, GlobalArgs, LoadArgs, Status, after_output, color_choice, print_error};
@@ -180,13 +179,7 @@ pub(super) fn load_profile(
     name: Option<&str>,
     options: &ResolveOptions,
 ) -> Result<LoadedProfile, String> {
-    let source = match builtin::profile_text(input) {
-        Some(text) => Input::Text {
-            name: input.to_string(),
-            text: text.to_string(),
-        },
-        None => Input::Path(PathBuf::from(input)),
-    };
+    let source = super::profile_input(input);
     log::info!("loading {input}");
     let resolved = resolve::load(source, options);
     if resolved.has_errors() {

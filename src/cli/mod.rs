@@ -29,8 +29,9 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::builtin;
 use crate::report::Format;
-use crate::resolve::ResolveOptions;
+use crate::resolve::{Input, ResolveOptions};
 
 pub use check::CheckArgs;
 pub use diff::DiffArgs;
@@ -120,6 +121,18 @@ pub struct LoadArgs {
     /// Do not search the base directory for `include <...>`, only the -I ones.
     #[arg(long)]
     pub no_system_dir: bool,
+}
+
+/// The input a profile argument names: the built-in profile of that name
+/// (`docker-default`), else the file at that path.
+pub(crate) fn profile_input(name: &str) -> Input {
+    match builtin::profile_text(name) {
+        Some(text) => Input::Text {
+            name: builtin::shown_name(name),
+            text: text.to_string(),
+        },
+        None => Input::Path(PathBuf::from(name)),
+    }
 }
 
 impl LoadArgs {

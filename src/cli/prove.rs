@@ -108,7 +108,8 @@ pub(super) fn prove_for_load(args: &ProveArgs, global: &GlobalArgs) -> (Status, 
 
 fn read_inputs(args: &ProveArgs, global: &GlobalArgs) -> Result<Inputs, Status> {
     let options = args.load.resolve_options();
-    let resolved = resolve::load(Input::Path(args.profile.clone()), &options);
+    let input = super::profile_input(&args.profile.to_string_lossy());
+    let resolved = resolve::load(input, &options);
     let mut sources = resolved.sources;
     let spec_text = std::fs::read_to_string(&args.spec).map_err(|error| {
         print_error(&format!("cannot read `{}`: {error}", args.spec.display()));
@@ -227,11 +228,7 @@ fn load_baseline(
     let (input, wanted, shown) = match baseline {
         Baseline::DockerDefault => {
             let name = builtin::DOCKER_DEFAULT_NAME;
-            let text = builtin::profile_text(name).unwrap_or_default().to_string();
-            let input = Input::Text {
-                name: format!("<built-in {name}>"),
-                text,
-            };
+            let input = super::profile_input(name);
             (input, Some(name.to_string()), name.to_string())
         }
         Baseline::File { path, profile } => {

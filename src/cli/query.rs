@@ -3,6 +3,7 @@
 //! object per line. Also the profile loading and the permission-set output
 //! that `explain` shares.
 
+use std::cell::RefCell;
 use std::ffi::OsString;
 use std::io::{self, BufRead, Read, Write};
 use std::path::PathBuf;
@@ -11,12 +12,12 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::analyze::query::{self, PathAnswer, PermissionDecision, Query};
-use crate::builtin;
-use crate::compile::{HalfPermissions, Limits, PermissionAutomaton};
+use crate::compile::hash::FastMap;
+use crate::compile::{HalfPermissions, Limits, PathPermissions, PermissionAutomaton};
 use crate::diagnostic::Diagnostic;
 use crate::model::{FilePerms, Profile};
 use crate::report::text;
-use crate::resolve::{self, Input, Resolved};
+use crate::resolve::{self, Resolved};
 
 use super::{FormatArg, GlobalArgs, LoadArgs, Status, after_output, print_error};
 
@@ -99,13 +100,7 @@ pub(super) fn load(
     load: &LoadArgs,
     global: &GlobalArgs,
 ) -> Option<Loaded> {
-    let input = match builtin::profile_text(&name.to_string_lossy()) {
-        Some(text) => Input::Text {
-            name: format!("{} (built in)", builtin::DOCKER_DEFAULT_NAME),
-            text: text.to_string(),
-        },
-        None => Input::Path(PathBuf::from(name)),
-    };
+    let input = super::profile_input(&name.to_string_lossy());
     let resolved = resolve::load(input, &load.resolve_options());
     if resolved.has_errors() {
         print_diagnostics(&resolved, global);
@@ -186,6 +181,7 @@ pub fn run(args: &QueryArgs, global: &GlobalArgs) -> Status {
         automaton: &loaded.automaton,
         perm: args.select.perm,
         format: global.format,
+        columns: RefCell::default(),
     };
     let written = match &args.paths {
         Some(file) => printer.print_file(&mut out, file),
@@ -203,6 +199,9 @@ struct Printer<'a> {
     automaton: &'a PermissionAutomaton,
     perm: Option<FilePerms>,
     format: FormatArg,
+    /// The text columns before the path, by decision: a profile has few
+    /// distinct decisions, and a paths file may hold many paths.
+    columns: RefCell<FastMap<PathPermissions, String>>,
 }
 
 impl Printer<'_> {
@@ -280,15 +279,26 @@ impl Printer<'_> {
                 let line = AnswerJson::of(&answer, self.automaton, self.perm);
                 writeln!(out, "{}", to_json(&line))
             }
-            _ => writeln!(out, "{}", self.text_row(&answer)),
+            _ => {
+                let mut columns = self.columns.borrow_mut();
+                let before = columns
+                    .entry(answer.permissions)
+                    .or_insert_with(|| self.text_columns(&answer));
+                out.write_all(before.as_bytes())?;
+                match std::str::from_utf8(&answer.path) {
+                    Ok(path) => out.write_all(path.as_bytes())?,
+                    Err(_) => out.write_all(String::from_utf8_lossy(&answer.path).as_bytes())?,
+                }
+                out.write_all(b"\n")
+            }
         }
     }
 
-    fn text_row(&self, answer: &PathAnswer) -> String {
-        let path = String::from_utf8_lossy(&answer.path);
+    /// The text row of `answer` up to its path.
+    fn text_columns(&self, answer: &PathAnswer) -> String {
         if let Some(perm) = self.perm {
             let [owner, other] = answer.decisions(perm);
-            return format!("{:<6} {:<6} {path}", owner.as_str(), other.as_str());
+            return format!("{:<6} {:<6} ", owner.as_str(), other.as_str());
         }
         let half = |half: &HalfPermissions| {
             let exec = query::exec_text(self.automaton, half);
@@ -301,7 +311,7 @@ impl Printer<'_> {
         };
         let permissions = &answer.permissions;
         format!(
-            "{}  {}  {path}",
+            "{}  {}  ",
             half(&permissions.owner),
             half(&permissions.other)
         )

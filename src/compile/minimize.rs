@@ -4,10 +4,17 @@
 //! states, and not others, reach a given block on a given byte class. The
 //! smaller half of each split goes back on the work list, which keeps the
 //! work at about `classes * states * log(states)`.
+//!
+//! Most states are entered on a few classes only, so most pairs (block,
+//! class) split nothing. Each block keeps the classes its states may be
+//! entered on (exactly for a new block, a superset for the rest of a split
+//! one); a pair whose class is not among them is neither queued nor
+//! processed. Leaving out such pairs, which would mark no state, changes
+//! neither the splits nor their order, only the work.
 
 use std::hash::Hash;
 
-use crate::compile::dfa::{Dfa, StateId};
+use crate::compile::dfa::{ClassSet, Dfa, StateId};
 use crate::compile::hash::FastMap;
 
 /// The coarsest partition of `reachable` compatible with labels and
@@ -35,9 +42,18 @@ struct Refiner {
     work: Vec<(u32, usize)>,
     /// Whether (block, class) is on the work list.
     queued: Vec<bool>,
-    /// For the splitter being processed: marked states and per-block counts.
+    /// For each state, the classes of the transitions entering it; for
+    /// each block, a superset of its states' (see the module doc).
+    entered: Vec<ClassSet>,
+    incoming: Vec<ClassSet>,
+    /// For the splitter being processed: marked states (in `marked`, in
+    /// the order they were marked), per-block counts, and the blocks with
+    /// marked states (in `touched`, in the order they were met). The lists
+    /// are kept between splitters so that they are allocated once.
     mark: Vec<bool>,
+    marked: Vec<StateId>,
     marked_in: Vec<u32>,
+    touched: Vec<u32>,
 }
 
 impl Refiner {
@@ -56,26 +72,40 @@ impl Refiner {
             block[state as usize] = id;
         }
         let (offsets, sources) = inverse(dfa, reachable);
-        let work: Vec<(u32, usize)> = (0..members.len() as u32)
-            .flat_map(|b| (0..classes).map(move |c| (b, c)))
-            .collect();
+        let entered = entered_on(&offsets, states, classes);
+        let incoming: Vec<ClassSet> = members.iter().map(|m| union_of(&entered, m)).collect();
+        let mut queued = vec![false; members.len() * classes];
+        let mut work = Vec::new();
+        for (block, incoming) in incoming.iter().enumerate() {
+            for class in (0..classes).filter(|&class| incoming.contains(class)) {
+                queued[block * classes + class] = true;
+                work.push((block as u32, class));
+            }
+        }
         Refiner {
             classes,
             offsets,
             sources,
             states,
-            queued: vec![true; members.len() * classes],
+            queued,
+            entered,
+            incoming,
             block,
             members,
             work,
             mark: vec![false; states],
+            marked: Vec::new(),
             marked_in: Vec::new(),
+            touched: Vec::new(),
         }
     }
 
     /// Splits every block by "reaches `splitter` on `class`".
     fn split_by(&mut self, splitter: u32, class: usize) {
-        let mut marked = Vec::new();
+        if !self.incoming[splitter as usize].contains(class) {
+            return;
+        }
+        let mut marked = std::mem::take(&mut self.marked);
         for &target in &self.members[splitter as usize] {
             let index = class * self.states + target as usize;
             let range = self.offsets[index] as usize..self.offsets[index + 1] as usize;
@@ -87,7 +117,7 @@ impl Refiner {
             }
         }
         self.marked_in.resize(self.members.len(), 0);
-        let mut touched = Vec::new();
+        let mut touched = std::mem::take(&mut self.touched);
         for &state in &marked {
             let block = self.block[state as usize];
             if self.marked_in[block as usize] == 0 {
@@ -95,29 +125,39 @@ impl Refiner {
             }
             self.marked_in[block as usize] += 1;
         }
-        for block in touched {
+        for &block in &touched {
             if (self.marked_in[block as usize] as usize) < self.members[block as usize].len() {
                 self.split(block);
             }
             self.marked_in[block as usize] = 0;
         }
-        for state in marked {
+        for &state in &marked {
             self.mark[state as usize] = false;
         }
+        marked.clear();
+        touched.clear();
+        self.marked = marked;
+        self.touched = touched;
     }
 
     /// Moves the marked states of `block` into a new block and queues the
     /// smaller half where the work list needs it.
     fn split(&mut self, block: u32) {
-        let (inside, outside): (Vec<StateId>, Vec<StateId>) = self.members[block as usize]
-            .iter()
-            .partition(|&&state| self.mark[state as usize]);
+        let mut inside = Vec::with_capacity(self.marked_in[block as usize] as usize);
+        let mark = &self.mark;
+        self.members[block as usize].retain(|&state| {
+            let marked = mark[state as usize];
+            if marked {
+                inside.push(state);
+            }
+            !marked
+        });
         let new = self.members.len() as u32;
         for &state in &inside {
             self.block[state as usize] = new;
         }
-        let smaller_is_new = inside.len() <= outside.len();
-        self.members[block as usize] = outside;
+        let smaller_is_new = inside.len() <= self.members[block as usize].len();
+        self.incoming.push(union_of(&self.entered, &inside));
         self.members.push(inside);
         self.queued.resize(self.members.len() * self.classes, false);
         for class in 0..self.classes {
@@ -128,12 +168,35 @@ impl Refiner {
                 block
             };
             let slot = pick as usize * self.classes + class;
-            if !self.queued[slot] {
+            if !self.queued[slot] && self.incoming[pick as usize].contains(class) {
                 self.queued[slot] = true;
                 self.work.push((pick, class));
             }
         }
     }
+}
+
+/// For each state, the classes on which some reachable state enters it.
+fn entered_on(offsets: &[u32], states: usize, classes: usize) -> Vec<ClassSet> {
+    let mut entered = vec![ClassSet::default(); states];
+    for class in 0..classes {
+        for (state, set) in entered.iter_mut().enumerate() {
+            let index = class * states + state;
+            if offsets[index + 1] > offsets[index] {
+                set.insert(class);
+            }
+        }
+    }
+    entered
+}
+
+/// The classes on which some of `states` are entered.
+fn union_of(entered: &[ClassSet], states: &[StateId]) -> ClassSet {
+    let mut union = ClassSet::default();
+    for &state in states {
+        union.union_with(&entered[state as usize]);
+    }
+    union
 }
 
 /// The inverse transition relation of the reachable states, as offsets
@@ -160,4 +223,60 @@ fn inverse<L>(dfa: &Dfa<L>, reachable: &[StateId]) -> (Vec<u32>, Vec<StateId>) {
         }
     }
     (offsets, sources)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::{Limits, dfa, pattern};
+
+    fn glob(text: &str) -> Dfa<bool> {
+        let limits = Limits::default();
+        dfa::from_ir(&pattern::parse(text, &limits).unwrap().ir, &limits).unwrap()
+    }
+
+    /// Whether every string leads `a` and `b` to the same label: a walk
+    /// over pairs of states.
+    fn equivalent(dfa: &Dfa<bool>, a: StateId, b: StateId) -> bool {
+        let mut seen = std::collections::HashSet::from([(a, b)]);
+        let mut stack = vec![(a, b)];
+        while let Some((x, y)) = stack.pop() {
+            if dfa.label(x) != dfa.label(y) {
+                return false;
+            }
+            for class in 0..dfa.classes().count() {
+                let next = (dfa.next_by_class(x, class), dfa.next_by_class(y, class));
+                if seen.insert(next) {
+                    stack.push(next);
+                }
+            }
+        }
+        true
+    }
+
+    #[test]
+    fn merges_exactly_the_equivalent_states() {
+        let patterns = [
+            "/a/{b,c}/**",
+            "/a/[bc]/*",
+            "/{x,xy,xyz}",
+            "/**/a",
+            "/a/b",
+            "/{a,b}{,c}",
+        ];
+        for text in patterns {
+            let dfa = glob(text);
+            let reachable = dfa.reachable();
+            let (block, count) = partition(&dfa, &reachable);
+            for &a in &reachable {
+                for &b in &reachable {
+                    let same = block[a as usize] == block[b as usize];
+                    assert_eq!(same, equivalent(&dfa, a, b), "{text}: {a} {b}");
+                }
+            }
+            let used: std::collections::HashSet<u32> =
+                reachable.iter().map(|&s| block[s as usize]).collect();
+            assert_eq!(used.len(), count, "{text}");
+        }
+    }
 }

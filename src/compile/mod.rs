@@ -60,7 +60,7 @@
 pub mod alternatives;
 pub mod byteset;
 pub mod dfa;
-mod hash;
+pub(crate) mod hash;
 pub mod minimize;
 pub mod nfa;
 pub mod ops;

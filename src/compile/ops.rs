@@ -24,7 +24,7 @@ impl<L> Dfa<L> {
         limits: &Limits,
         mut combine: impl FnMut(&L, &R) -> M,
     ) -> Result<Dfa<M>, CompileError> {
-        let (classes, pairs) = joint_classes(&self.classes, &other.classes);
+        let (classes, pairs) = ByteClasses::joint(&self.classes, &other.classes);
         let mut ids: FastMap<(StateId, StateId), StateId> = FastMap::default();
         let mut order = vec![(self.start, other.start)];
         ids.insert(order[0], 0);
@@ -242,22 +242,6 @@ impl<L: Clone + Eq + Hash> Dfa<L> {
             start: block[self.start as usize],
         }
     }
-}
-
-/// The common refinement of two byte partitions, and for each joint class
-/// the pair of classes it came from.
-fn joint_classes(left: &ByteClasses, right: &ByteClasses) -> (ByteClasses, Vec<(usize, usize)>) {
-    let mut joint = left.clone();
-    let right_members = right.members();
-    for members in &right_members {
-        joint.refine(|byte| members.contains(&byte));
-    }
-    let pairs = joint
-        .members()
-        .iter()
-        .map(|bytes| (left.class(bytes[0]), right.class(bytes[0])))
-        .collect();
-    (joint, pairs)
 }
 
 #[cfg(test)]

@@ -13,10 +13,10 @@
 //! indices in upstream's order, and profiles with hats get upstream's
 //! implicit `/proc/*/attr/...` rules.
 
-use std::collections::HashMap;
-
 use crate::compile::alternatives::{self, AlternativeMatch};
 use crate::compile::dfa::{Dfa, determinize};
+use crate::compile::hash::FastMap;
+use crate::compile::minimize;
 use crate::compile::nfa::NfaBuilder;
 use crate::compile::pattern::{self, Ir, Pattern};
 use crate::compile::perms::{
@@ -96,12 +96,21 @@ impl PermissionAutomaton {
             sources.push(EntrySource::Implicit(text));
         }
         let nfa = builder.finish()?;
-        let mut interned: HashMap<Vec<u32>, u32> = HashMap::new();
-        let dfa = determinize(&nfa, limits, |tags| {
-            let next = interned.len() as u32;
-            *interned.entry(tags.to_vec()).or_insert(next)
+        // FIXME: upstream simplifies the expression (factoring alternations)
+        // before building its DFA; determinising the NFA as it is can need
+        // far more states on alternations of many starred alternatives, so
+        // some profiles upstream compiles exceed `Limits::max_dfa_states`.
+        let mut interned: FastMap<Vec<u32>, u32> = FastMap::default();
+        let mut dfa = determinize(&nfa, limits, |tags| match interned.get(tags) {
+            Some(&id) => id,
+            None => {
+                let id = interned.len() as u32;
+                interned.insert(tags.to_vec(), id);
+                id
+            }
         })?;
-        let labels = label_permissions(&dfa, interned, &entries, &sources)?;
+        let mut labels = label_permissions(&dfa, interned, &entries, &sources)?;
+        clear_start_state(&mut dfa, &mut labels);
         log::debug!(
             "profile {}: {} file rules, {} DFA states, {} labels",
             profile.name,
@@ -221,11 +230,90 @@ fn parse_rule_pattern(index: usize, text: &str, limits: &Limits) -> Result<Patte
     })
 }
 
+/// Upstream's table writer leaves the permissions of its start state
+/// empty (`accept[1] = 0` in `chfa.cc`), so the kernel grants nothing on
+/// the strings that end in the start state of upstream's minimal DFA: the
+/// empty string, and every string after which the tables decide as from
+/// the start. That matters only when a pattern matches the empty string,
+/// which only a relative one can (`@{EMPTY}*` with `@{EMPTY}=""` matches
+/// nothing at all). Upstream minimises on the words it writes, where an
+/// `audit deny` leaves no trace, so the start's block is taken on
+/// [`table_words`]; explicit denials are what the same tables hold once
+/// `audit` is taken off every rule, so `deny` is cleared on the start's
+/// block of [`denial_words`]. Cleared states get new labels that keep
+/// their entries, so that `explain` still names the rules.
+fn clear_start_state(dfa: &mut Dfa<u32>, labels: &mut Vec<StateLabel>) {
+    let start = dfa.start();
+    if labels[*dfa.label(start) as usize].permissions == PathPermissions::default() {
+        return;
+    }
+    let start_block = |view: fn(&PathPermissions) -> PathPermissions| {
+        let words = dfa.map(|&label| view(&labels[label as usize].permissions));
+        let (block, _) = minimize::partition(&words, &words.reachable());
+        let start_block = block[start as usize];
+        block.into_iter().map(move |b| b == start_block)
+    };
+    let cleared: Vec<(bool, bool)> = start_block(table_words)
+        .zip(start_block(denial_words))
+        .collect();
+    let mut relabelled: FastMap<(u32, bool, bool), u32> = FastMap::default();
+    for (state, &(words, denials)) in cleared.iter().enumerate() {
+        if !words && !denials {
+            continue;
+        }
+        let label = dfa.labels[state];
+        dfa.labels[state] = *relabelled
+            .entry((label, words, denials))
+            .or_insert_with(|| {
+                let old = &labels[label as usize];
+                let mut permissions = if words {
+                    PathPermissions::default()
+                } else {
+                    old.permissions
+                };
+                for (half, old) in [
+                    (&mut permissions.owner, &old.permissions.owner),
+                    (&mut permissions.other, &old.permissions.other),
+                ] {
+                    half.deny = if denials {
+                        FilePerms::default()
+                    } else {
+                        old.deny
+                    };
+                }
+                labels.push(StateLabel {
+                    entries: old.entries.clone(),
+                    permissions,
+                });
+                labels.len() as u32 - 1
+            });
+    }
+}
+
+/// What the kernel's tables hold for a decision: no explicit denials.
+fn table_words(permissions: &PathPermissions) -> PathPermissions {
+    let mut words = *permissions;
+    words.owner.deny = FilePerms::default();
+    words.other.deny = FilePerms::default();
+    words
+}
+
+/// What the tables would hold with `audit` taken off every rule: every
+/// denial quiet, nothing audited.
+fn denial_words(permissions: &PathPermissions) -> PathPermissions {
+    let mut words = *permissions;
+    for half in [&mut words.owner, &mut words.other] {
+        half.audit = FilePerms::default();
+        half.quiet = half.deny;
+    }
+    words
+}
+
 /// Computes each label's permissions; a label whose rules conflict on the
 /// exec mode is an error, with the shortest path showing it.
 fn label_permissions(
     dfa: &Dfa<u32>,
-    interned: HashMap<Vec<u32>, u32>,
+    interned: FastMap<Vec<u32>, u32>,
     entries: &[RuleEntry],
     sources: &[EntrySource],
 ) -> Result<Vec<StateLabel>, CompileError> {
@@ -432,11 +520,12 @@ fn exec_target_name(profile: &Profile, rule: &FileRule, exec: &ExecMode) -> Opti
 /// Upstream numbers named targets walking the rules from last to first,
 /// from 4 up to 15.
 ///
-/// FIXME: upstream also gives a table slot to the `-> TARGET` of a rule in
-/// the `PATH MODE -> TARGET` form without `x` (it parses TARGET as an exec
-/// transition, even next to `l`); the model has no place for such a
-/// target, so later named targets can get an index one lower than
-/// upstream's. Only the index differs, not the target's name.
+/// FIXME: the indices can differ from upstream's, never the names they
+/// stand for. Upstream walks its list of rules, in which the rules of a
+/// prefix block keep their written order while the others are reversed
+/// (the model does not keep blocks), and 3.0.8 also gives a slot to the
+/// `-> TARGET` of a rule in the `PATH MODE -> TARGET` form without `x`
+/// (AppArmor 4.1, like aaprove, reads it as a link target).
 fn exec_table(profile: &Profile) -> Result<Vec<String>, CompileError> {
     let mut table: Vec<String> = Vec::new();
     for rule in profile.file_rules.iter().rev() {
@@ -628,6 +717,57 @@ mod tests {
             ]
         );
         assert!(automaton.lookup(path).owner.deny.contains(FilePerms::WRITE));
+    }
+
+    #[test]
+    fn strings_ending_in_the_start_state_get_nothing() {
+        // Patterns of `r` rules, and which strings get `r`: those after
+        // which the profile decides as from the start get nothing.
+        type Reads<'a> = &'a [(&'a str, bool)];
+        let cases: [(&[&str], Reads); 4] = [
+            (&["", "/a"], &[("", false), ("/a", true)]),
+            (&["*"], &[("", false), ("x", false), ("xy", false)]),
+            (&["*", "/a"], &[("", false), ("x", true), ("/a", true)]),
+            (&["{,x}y"], &[("", false), ("y", true), ("xy", true)]),
+        ];
+        for (patterns, expected) in cases {
+            let rules = patterns
+                .iter()
+                .map(|pattern| rule(pattern, "r", Decision::Allow, None))
+                .collect();
+            let automaton =
+                PermissionAutomaton::build(&profile(rules), &Limits::default()).unwrap();
+            for (path, read) in expected {
+                let allowed = automaton.lookup(path.as_bytes()).owner.allow;
+                assert_eq!(
+                    allowed.contains(FilePerms::READ),
+                    *read,
+                    "{patterns:?}: {path}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_start_state_is_found_on_the_words_the_tables_hold() {
+        // An `audit deny` leaves no trace in the tables, so there the state
+        // after `/` is as dead as the one after `a/`, and every string of
+        // `{*,a}{*,a}` decides as the start: nothing. A plain deny leaves
+        // quiet bits, which keep the states apart.
+        for audit in [true, false] {
+            let mut deny = rule("/a", "r", Decision::Deny, None);
+            deny.qualifiers.audit = audit;
+            let rules = vec![rule("{*,a}{*,a}", "r", Decision::Allow, None), deny];
+            let automaton =
+                PermissionAutomaton::build(&profile(rules), &Limits::default()).unwrap();
+            let read = automaton
+                .lookup(b"aa")
+                .owner
+                .allow
+                .contains(FilePerms::READ);
+            assert_eq!(read, !audit, "audit {audit}");
+            assert_eq!(automaton.lookup(b"/a").owner.deny, FilePerms::READ);
+        }
     }
 
     #[test]

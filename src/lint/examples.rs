@@ -11,6 +11,7 @@
 use std::sync::OnceLock;
 
 use crate::compile::byteset::ByteSet;
+use crate::compile::hash::FastMap;
 use crate::compile::pattern::Ir;
 use crate::compile::{Dfa, Limits, dfa};
 
@@ -45,6 +46,11 @@ fn known_paths() -> &'static [&'static str] {
         paths.dedup();
         paths
     })
+}
+
+/// Whether `path` is one of the real paths examples are first taken from.
+pub fn is_known(path: &str) -> bool {
+    known_paths().contains(&path)
 }
 
 /// Up to `count` paths of `set`, each as text: real ones when the set
@@ -124,6 +130,8 @@ pub struct PathQuery<'d> {
     terms: Vec<(&'d Dfa<bool>, bool)>,
     /// For each term, its [`can_reach`] when the caller had it cached.
     reach: Vec<Option<&'d [bool]>>,
+    /// For kept terms, a string of the term ([`Paths::sample`]).
+    samples: Vec<&'d [u8]>,
 }
 
 /// A path set kept for many queries, with what each query would otherwise
@@ -132,6 +140,7 @@ pub struct PathQuery<'d> {
 pub struct Paths {
     pub dfa: Dfa<bool>,
     reach: [OnceLock<Vec<bool>>; 2],
+    samples: [OnceLock<Option<Vec<u8>>>; 2],
 }
 
 impl Paths {
@@ -139,11 +148,18 @@ impl Paths {
         Paths {
             dfa,
             reach: [OnceLock::new(), OnceLock::new()],
+            samples: [OnceLock::new(), OnceLock::new()],
         }
     }
 
     fn reach(&self, wanted: bool) -> &[bool] {
         self.reach[wanted as usize].get_or_init(|| can_reach(&self.dfa, wanted))
+    }
+
+    /// A shortest string in the set (`wanted` true) or out of it.
+    fn sample(&self, wanted: bool) -> Option<&[u8]> {
+        let sample = self.samples[wanted as usize].get_or_init(|| shortest_to(&self.dfa, wanted));
+        sample.as_deref()
     }
 }
 
@@ -163,6 +179,7 @@ impl<'d> PathQuery<'d> {
         PathQuery {
             terms: Vec::new(),
             reach: Vec::new(),
+            samples: Vec::new(),
         }
     }
 
@@ -179,6 +196,7 @@ impl<'d> PathQuery<'d> {
     pub fn with_kept(mut self, set: &'d Paths, wanted: bool) -> PathQuery<'d> {
         self.terms.push((&set.dfa, wanted));
         self.reach.push(Some(set.reach(wanted)));
+        self.samples.extend(set.sample(wanted));
         self
     }
 
@@ -191,7 +209,18 @@ impl<'d> PathQuery<'d> {
     /// Whether no path satisfies every term (also `true` in the unlikely
     /// case that the walk gives up, which is logged).
     pub fn is_empty(&self) -> bool {
+        // When the walk cannot give up, its answer is exact, and a sample
+        // of one term that satisfies the others answers as well.
+        if self.tuples() <= MAX_VISITED && self.samples.iter().any(|path| self.holds(path)) {
+            return false;
+        }
         self.shortest(1).is_empty()
+    }
+
+    /// How many tuples of states the terms have (saturating).
+    fn tuples(&self) -> usize {
+        let sizes = self.terms.iter().map(|(set, _)| set.state_count());
+        sizes.fold(1, usize::saturating_mul)
     }
 
     /// Up to `count` paths satisfying every term: real ones when there are
@@ -208,6 +237,7 @@ impl<'d> PathQuery<'d> {
         let same = PathQuery {
             terms: self.terms.clone(),
             reach: self.reach.clone(),
+            samples: self.samples.clone(),
         };
         let mut found = same.with(files(), true).shortest(count);
         if found.is_empty() {
@@ -231,56 +261,136 @@ impl<'d> PathQuery<'d> {
             .zip(&self.reach)
             .map(|(computed, kept)| kept.unwrap_or_else(|| computed.as_deref().unwrap_or(&[])))
             .collect();
-        let steps = joint_steps(&self.terms);
         let start: Vec<u32> = self.terms.iter().map(|(set, _)| set.start()).collect();
         let is_alive = |states: &[u32]| states.iter().zip(&alive).all(|(&s, a)| a[s as usize]);
-        let accepts = |states: &[u32]| {
-            let mut labels = states.iter().zip(&self.terms);
-            labels.all(|(&state, (set, wanted))| set.label(state) == wanted)
-        };
         if !is_alive(&start) {
             return Vec::new();
         }
-        let mut found = Vec::new();
-        if accepts(&start) {
-            found.push(Vec::new());
+        let mut walk = Walk::new(self, &start);
+        if walk.accepts(&start) {
+            walk.found.push(Vec::new());
         }
-        let mut visits = std::collections::HashMap::from([(start.clone(), 1)]);
-        let mut queue = std::collections::VecDeque::from([(start, Vec::new())]);
-        while let Some((states, path)) = queue.pop_front() {
-            if found.len() >= count {
+        walk.run(count, &joint_steps(&self.terms), is_alive);
+        let mut found = walk.found;
+        found.sort_by_key(Vec::len);
+        found
+    }
+}
+
+/// The breadth-first walk of [`PathQuery::shortest`]. Each entered tuple
+/// is a node that keeps its states and the step that reached it, so that
+/// paths are spelled out only for the ones found.
+struct Walk<'q, 'd> {
+    query: &'q PathQuery<'d>,
+    /// The states of node `n` are `states[n * width..(n + 1) * width]`.
+    states: Vec<u32>,
+    /// The node each node was reached from, and the byte of that step.
+    parents: Vec<(u32, u8)>,
+    visits: Visits,
+    found: Vec<Vec<u8>>,
+}
+
+impl<'q, 'd> Walk<'q, 'd> {
+    fn new(query: &'q PathQuery<'d>, start: &[u32]) -> Walk<'q, 'd> {
+        let mut visits = Visits::new(start.len());
+        *visits.entry(start) = 1;
+        Walk {
+            query,
+            states: start.to_vec(),
+            parents: vec![(u32::MAX, 0)],
+            visits,
+            found: Vec::new(),
+        }
+    }
+
+    fn accepts(&self, states: &[u32]) -> bool {
+        let mut labels = states.iter().zip(&self.query.terms);
+        labels.all(|(&state, (set, wanted))| set.label(state) == wanted)
+    }
+
+    /// The path of `node`, then `byte`.
+    fn path(&self, node: usize, byte: u8) -> Vec<u8> {
+        let mut path = vec![byte];
+        let mut at = node;
+        while self.parents[at].0 != u32::MAX {
+            path.push(self.parents[at].1);
+            at = self.parents[at].0 as usize;
+        }
+        path.reverse();
+        path
+    }
+
+    fn run(&mut self, count: usize, steps: &[u8], is_alive: impl Fn(&[u32]) -> bool) {
+        let width = self.query.terms.len();
+        let mut next = vec![0; width];
+        let mut queue = std::collections::VecDeque::from([0usize]);
+        while let Some(node) = queue.pop_front() {
+            if self.found.len() >= count {
                 break;
             }
-            for (byte, classes) in &steps {
-                let next: Vec<u32> = self
-                    .terms
-                    .iter()
-                    .zip(classes)
-                    .zip(&states)
-                    .map(|(((set, _), &class), &state)| set.next_by_class(state, class))
-                    .collect();
+            for byte in steps {
+                let states = &self.states[node * width..(node + 1) * width];
+                for (index, (set, _)) in self.query.terms.iter().enumerate() {
+                    next[index] = set.next(states[index], *byte);
+                }
                 if !is_alive(&next) {
                     continue;
                 }
-                let mut longer = path.clone();
-                longer.push(*byte);
-                if accepts(&next) && found.len() < count {
-                    found.push(longer.clone());
+                if self.accepts(&next) && self.found.len() < count {
+                    let found = self.path(node, *byte);
+                    self.found.push(found);
                 }
-                let visited = visits.entry(next.clone()).or_insert(0);
-                if *visited >= count {
+                let visited = self.visits.entry(&next);
+                if *visited as usize >= count {
                     continue;
                 }
                 *visited += 1;
-                if visits.len() > MAX_VISITED {
+                if self.visits.len() > MAX_VISITED {
                     log::warn!("path query gave up after {MAX_VISITED} states");
                     break;
                 }
-                queue.push_back((next, longer));
+                queue.push_back(self.parents.len());
+                self.parents.push((node as u32, *byte));
+                self.states.extend_from_slice(&next);
             }
         }
-        found.sort_by_key(Vec::len);
-        found
+    }
+}
+
+/// How often each tuple of states was entered. Tuples of up to four
+/// states are packed into one number, which hashes without allocating.
+enum Visits {
+    Packed(FastMap<u128, u32>),
+    Wide(FastMap<Vec<u32>, u32>),
+}
+
+impl Visits {
+    /// The counts for tuples of `width` states.
+    fn new(width: usize) -> Visits {
+        if width <= 4 {
+            Visits::Packed(FastMap::default())
+        } else {
+            Visits::Wide(FastMap::default())
+        }
+    }
+
+    fn entry(&mut self, states: &[u32]) -> &mut u32 {
+        match self {
+            Visits::Packed(packed) => {
+                let key = states
+                    .iter()
+                    .fold(0u128, |key, &state| key << 32 | state as u128);
+                packed.entry(key).or_insert(0)
+            }
+            Visits::Wide(wide) => wide.entry(states.to_vec()).or_insert(0),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Visits::Packed(packed) => packed.len(),
+            Visits::Wide(wide) => wide.len(),
+        }
     }
 }
 
@@ -318,29 +428,86 @@ fn can_reach(set: &Dfa<bool>, wanted: bool) -> Vec<bool> {
     alive
 }
 
-/// One step per distinct tuple of byte classes of the terms, with the most
+/// Every byte, most readable first: lower case letters, digits, `/`, then
+/// other punctuation, upper case, other printable bytes, the rest.
+fn readable_bytes() -> &'static [u8; 256] {
+    static BYTES: OnceLock<[u8; 256]> = OnceLock::new();
+    BYTES.get_or_init(|| {
+        let rank = |byte: u8| match byte {
+            b'a'..=b'z' => 0,
+            b'0'..=b'9' => 1,
+            b'/' => 2,
+            b'.' | b'_' | b'-' => 3,
+            b'A'..=b'Z' => 4,
+            _ if byte.is_ascii_graphic() => 5,
+            _ => 6,
+        };
+        let mut bytes = [0u8; 256];
+        for (slot, byte) in bytes.iter_mut().zip(0..=255u8) {
+            *slot = byte;
+        }
+        bytes.sort_by_key(|&byte| (rank(byte), byte));
+        bytes
+    })
+}
+
+/// A shortest string leading to a state of `set` labelled `wanted`, by a
+/// breadth-first search from the start.
+fn shortest_to(set: &Dfa<bool>, wanted: bool) -> Option<Vec<u8>> {
+    let members = set.classes().members();
+    let mut parent = vec![None; set.state_count()];
+    parent[set.start() as usize] = Some((set.start(), 0));
+    let mut queue = std::collections::VecDeque::from([set.start()]);
+    while let Some(state) = queue.pop_front() {
+        if *set.label(state) == wanted {
+            let mut path = Vec::new();
+            let mut at = state;
+            while at != set.start() {
+                let (from, byte) = parent[at as usize].expect("a visited state");
+                path.push(byte);
+                at = from;
+            }
+            path.reverse();
+            return Some(path);
+        }
+        for (class, bytes) in members.iter().enumerate() {
+            let next = set.next_by_class(state, class);
+            if parent[next as usize].is_none() {
+                parent[next as usize] = Some((state, bytes[0]));
+                queue.push_back(next);
+            }
+        }
+    }
+    None
+}
+
+/// One step per distinct tuple of byte classes of the terms: the most
 /// readable byte of that tuple, most readable first.
-fn joint_steps(terms: &[(&Dfa<bool>, bool)]) -> Vec<(u8, Vec<usize>)> {
-    let rank = |byte: u8| match byte {
-        b'a'..=b'z' => 0,
-        b'0'..=b'9' => 1,
-        b'/' => 2,
-        b'.' | b'_' | b'-' => 3,
-        b'A'..=b'Z' => 4,
-        _ if byte.is_ascii_graphic() => 5,
-        _ => 6,
-    };
-    let mut bytes: Vec<u8> = (0..=255).collect();
-    bytes.sort_by_key(|&byte| (rank(byte), byte));
-    let mut seen = std::collections::HashSet::new();
+fn joint_steps(terms: &[(&Dfa<bool>, bool)]) -> Vec<u8> {
+    // Bytes with the same tuple of classes get the same number: the
+    // tuples are numbered one term at a time, as pairs (tuple so far,
+    // class of the next term).
+    let mut tuple = [0usize; 256];
+    let mut tuples = 1;
+    for (set, _) in terms {
+        let classes = set.classes();
+        let mut number = vec![usize::MAX; tuples * classes.count()];
+        let mut next = 0;
+        for byte in 0..=255u8 {
+            let slot = &mut number[tuple[byte as usize] * classes.count() + classes.class(byte)];
+            if *slot == usize::MAX {
+                *slot = next;
+                next += 1;
+            }
+            tuple[byte as usize] = *slot;
+        }
+        tuples = next;
+    }
+    let mut seen = vec![false; tuples];
     let mut steps = Vec::new();
-    for byte in bytes {
-        let classes: Vec<usize> = terms
-            .iter()
-            .map(|(set, _)| set.classes().class(byte))
-            .collect();
-        if seen.insert(classes.clone()) {
-            steps.push((byte, classes));
+    for &byte in readable_bytes() {
+        if !std::mem::replace(&mut seen[tuple[byte as usize]], true) {
+            steps.push(byte);
         }
     }
     steps
@@ -382,6 +549,25 @@ mod tests {
         assert_eq!(outside.shortest(1), [b"".to_vec()]);
         let files_only = PathQuery::new().with(&many, true).with(files(), false);
         assert!(files_only.is_empty());
+    }
+
+    #[test]
+    fn walks_tuples_of_any_width() {
+        let (any, conf, etc) = (set("/**"), set("/**.conf"), set("/etc/**"));
+        let narrow = PathQuery::new().with(&conf, true).with(&etc, true);
+        let cases: &[(usize, PathQuery)] = &[
+            (2, PathQuery::new().with(&conf, true).with(&etc, true)),
+            (
+                5,
+                narrow.with(&any, true).with(&any, true).with(files(), true),
+            ),
+        ];
+        for (width, query) in cases {
+            let found = query.shortest(3);
+            assert_eq!(found.len(), 3, "{width} terms");
+            assert!(found.iter().all(|path| path.starts_with(b"/etc/")));
+            assert_eq!(found[0], b"/etc/.conf".to_vec(), "{width} terms");
+        }
     }
 
     #[test]

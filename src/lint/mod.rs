@@ -32,7 +32,8 @@ pub mod suppression;
 use crate::diagnostic::{Diagnostic, Severity};
 
 pub use context::LintContext;
-pub use registry::{all, find, run_all};
+pub use context::PatternSets;
+pub use registry::{all, find, run_all, run_all_sharing};
 pub use suppression::apply_suppressions;
 
 /// How a lint is run.

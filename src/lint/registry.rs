@@ -1,14 +1,23 @@
 //! The list of every lint, lookup by code or name, and running them all.
 //!
+//! Running them also reports the one error that only the compiled profile
+//! shows: rules whose patterns differ but meet on a path with different
+//! exec modes, which `apparmor_parser` rejects while building its DFA.
+//!
 //! Adding a lint means declaring it in `rules/` (or `suppression.rs`) and
 //! adding one line to `LINTS`; the tests below keep codes and names unique
 //! and well formed and every doc complete, so a mistake fails the build.
 
+use std::rc::Rc;
+
+use super::context::PatternSets;
 use super::rules;
 use super::suppression;
 use super::{Check, Lint, LintContext};
+use crate::compile::{CompileError, Limits};
 use crate::diagnostic::Diagnostic;
 use crate::model::Profile;
+use crate::resolve::codes;
 use crate::source::SourceMap;
 
 /// Every lint, in code order.
@@ -50,15 +59,31 @@ pub fn find(key: &str) -> Option<&'static Lint> {
 /// Runs every profile lint of the registry on `profile` and, recursively,
 /// on its hats and child profiles; `sources` holds the text its spans point
 /// into. Findings come in registry order, then in the order of the rules
-/// each lint visits.
+/// each lint visits, then the error of an exec conflict the compiler finds.
 pub fn run_all(profile: &Profile, sources: &SourceMap) -> Vec<Diagnostic> {
+    let patterns = Rc::new(PatternSets::new(Limits::default()));
+    run_all_sharing(profile, sources, &patterns)
+}
+
+/// [`run_all`] taking pattern sets from `patterns`, which a caller linting
+/// many profiles keeps from one profile to the next.
+pub fn run_all_sharing(
+    profile: &Profile,
+    sources: &SourceMap,
+    patterns: &Rc<PatternSets>,
+) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
-    run_on(profile, sources, &mut diagnostics);
+    run_on(profile, sources, patterns, &mut diagnostics);
     diagnostics
 }
 
-fn run_on(profile: &Profile, sources: &SourceMap, diagnostics: &mut Vec<Diagnostic>) {
-    let context = LintContext::new(profile, sources);
+fn run_on(
+    profile: &Profile,
+    sources: &SourceMap,
+    patterns: &Rc<PatternSets>,
+    diagnostics: &mut Vec<Diagnostic>,
+) {
+    let context = LintContext::sharing(profile, sources, patterns.clone());
     for lint in all() {
         if let Check::Profile(check) = lint.check {
             let started = std::time::Instant::now();
@@ -71,9 +96,32 @@ fn run_on(profile: &Profile, sources: &SourceMap, diagnostics: &mut Vec<Diagnost
             );
         }
     }
-    for child in &profile.children {
-        run_on(child, sources, diagnostics);
+    if let Some(CompileError::ExecConflict { rules, witness }) = context.compile_error() {
+        diagnostics.extend(exec_conflict(profile, rules, witness));
     }
+    for child in &profile.children {
+        run_on(child, sources, patterns, diagnostics);
+    }
+}
+
+/// The error for file rules `rules` of `profile` that give `witness`
+/// different exec modes: the first rule is the primary place, the others
+/// the rules it conflicts with.
+fn exec_conflict(profile: &Profile, rules: &[usize], witness: &str) -> Option<Diagnostic> {
+    let mut sites = rules
+        .iter()
+        .filter_map(|&index| profile.file_rules.get(index));
+    let first = sites.next()?;
+    let message = format!("rules give `{witness}` conflicting exec modes");
+    let mut diagnostic = Diagnostic::error(codes::EXEC_CONFLICT, "conflicting-exec", message)
+        .with_primary(first.origin.span, "this exec mode")
+        .with_include_chain(first.origin.include_chain.clone());
+    for other in sites {
+        diagnostic = diagnostic.with_secondary(other.origin.span, "conflicts with this one");
+    }
+    let note = "`apparmor_parser` rejects a profile in which one path gets two exec modes";
+    let help = "give the paths both patterns match one exec mode, or make one pattern exact";
+    Some(diagnostic.with_note(note).with_help(help))
 }
 
 #[cfg(test)]
@@ -143,8 +191,39 @@ mod tests {
 
     #[test]
     fn run_all_visits_children() {
-        let text = "profile p {\n  /a ux,\n}\n";
-        let resolved = crate::resolve::load(
+        let resolved = resolve_text("profile p {\n  /a ux,\n}\n");
+        let sources = &resolved.sources;
+        let mut parent = resolved.profiles[0].clone();
+        assert_eq!(run_all(&parent, sources).len(), 1);
+        let mut child = parent.clone();
+        child.name = "child".into();
+        parent.children.push(child);
+        let codes: Vec<&str> = run_all(&parent, sources).iter().map(|d| d.code).collect();
+        assert_eq!(codes, ["L001", "L001"]);
+    }
+
+    #[test]
+    fn exec_modes_of_different_patterns_that_meet_are_an_error() {
+        let resolved = resolve_text("profile p {\n  /b* px,\n  /* ix,\n  /c* ix,\n}\n");
+        let diagnostics = run_all(&resolved.profiles[0], &resolved.sources);
+        let conflicts: Vec<&Diagnostic> = diagnostics
+            .iter()
+            .filter(|d| d.code == codes::EXEC_CONFLICT)
+            .collect();
+        assert_eq!(conflicts.len(), 1, "{diagnostics:#?}");
+        assert!(
+            conflicts[0].message.contains("`/b`"),
+            "{}",
+            conflicts[0].message
+        );
+
+        let agreeing = resolve_text("profile p {\n  /b* ix,\n  /* ix,\n}\n");
+        let diagnostics = run_all(&agreeing.profiles[0], &agreeing.sources);
+        assert!(diagnostics.iter().all(|d| d.code != codes::EXEC_CONFLICT));
+    }
+
+    fn resolve_text(text: &str) -> crate::resolve::Resolved {
+        crate::resolve::load(
             crate::resolve::Input::Text {
                 name: "t".into(),
                 text: text.into(),
@@ -154,14 +233,6 @@ mod tests {
                 use_system_dir: false,
                 base_dir: None,
             },
-        );
-        let sources = &resolved.sources;
-        let mut parent = resolved.profiles[0].clone();
-        assert_eq!(run_all(&parent, sources).len(), 1);
-        let mut child = parent.clone();
-        child.name = "child".into();
-        parent.children.push(child);
-        let codes: Vec<&str> = run_all(&parent, sources).iter().map(|d| d.code).collect();
-        assert_eq!(codes, ["L001", "L001"]);
+        )
     }
 }

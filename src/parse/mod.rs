@@ -166,6 +166,33 @@ mod tests {
     }
 
     #[test]
+    fn a_leading_variable_ends_at_plus_in_either_order() {
+        // Upstream's lexer ends the variable token at `+`, which is then an
+        // unexpected character, wherever a rule's path is; targets after
+        // `->` are lexed differently.
+        let rules = [
+            "@{A}+ r,",
+            "r @{A}+,",
+            "@{A}+x r,",
+            "r @{A}+x,",
+            "link @{A}+ -> /b,",
+        ];
+        for rule in rules {
+            let (_, diagnostics) = parse(&format!("/p {{\n  {rule}\n}}\n"));
+            let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(
+                messages,
+                ["unexpected `+` right after a variable"],
+                "{rule}"
+            );
+        }
+        for rule in ["r @{A}x+,", "link /a -> @{A}+,", "/a px -> @{A}+,"] {
+            let (_, diagnostics) = parse(&format!("/p {{\n  {rule}\n}}\n"));
+            assert!(diagnostics.is_empty(), "{rule}: {diagnostics:?}");
+        }
+    }
+
+    #[test]
     fn errors_are_collected_and_parsing_goes_on() {
         let text = "/p {\n  /a rw qq,\n  capability chown,\n  /b,\n}\n";
         let (file, diagnostics) = parse(text);

@@ -1312,6 +1312,7 @@ impl<'a> Parser<'a> {
         if is_keyword_word(&path) {
             return self.keyword_as_path(path);
         }
+        self.reject_char_after_variable(&path)?;
         let (token, span) = self.lexer.token(WordMode::Rule);
         if token != Token::Arrow {
             return self.unexpected(span, "`->` in a link rule");
@@ -1323,6 +1324,20 @@ impl<'a> Parser<'a> {
             path,
             target,
         }))
+    }
+
+    /// Reports a rule's path that continues a leading variable with a
+    /// character that ends upstream's variable token (see
+    /// [`char_after_leading_variable`]). Targets after `->` are lexed
+    /// differently and may.
+    fn reject_char_after_variable(&mut self, path: &Word) -> Option<()> {
+        let Some(after) = char_after_leading_variable(path) else {
+            return Some(());
+        };
+        let message = format!("unexpected `{after}` right after a variable");
+        self.syntax(path.span, message, "not a path");
+        self.recover();
+        None
     }
 
     fn eat_subset(&mut self) -> bool {
@@ -1377,12 +1392,7 @@ impl<'a> Parser<'a> {
         if !is_perms && !is_rule_path(&first) {
             return self.bad_path(first);
         }
-        if let Some(after) = char_after_leading_variable(&first) {
-            let message = format!("unexpected `{after}` right after a variable");
-            self.syntax(first.span, message, "not a path");
-            self.recover();
-            return None;
-        }
+        self.reject_char_after_variable(&first)?;
         if is_perms && !first.text.starts_with('/') {
             let subset = self.eat_subset();
             let path = self.expect_word("a path after the permissions")?;
@@ -1396,6 +1406,7 @@ impl<'a> Parser<'a> {
                 // `ix r,`: upstream's lexer reads both words as permissions.
                 return self.split_permissions(&first, &path.text, path.span);
             }
+            self.reject_char_after_variable(&path)?;
             return self.file_rule_end(start, prefix, keyword, safety, path, first, true, subset);
         }
         let mark = self.lexer.pos();

@@ -132,13 +132,10 @@ fn qualifier(
             "exec qualifier `{text}` conflicts with an earlier qualifier"
         ));
     }
+    // `ix`, `pix` and `cix` also grant `m`, but the compile layer adds it:
+    // upstream takes a rule's audit bits from the letters written, so an
+    // implied `m` is never audited (`audit /a ix` audits only `x`).
     decoded.perms = decoded.perms.union(FilePerms::EXEC);
-    if matches!(mode.transition, Some(ExecTransition::Inherit))
-        || mode.fallback == Some(ExecTransition::Inherit)
-    {
-        // `ix`, `pix` and `cix` also grant mmap (see ORACLE-NOTES).
-        decoded.perms = decoded.perms.union(FilePerms::MMAP);
-    }
     decoded.exec = Some(mode);
     Ok(consumed)
 }
@@ -192,9 +189,15 @@ pub(crate) fn lower_profile(
         unresolved_includes: collected.unresolved.clone(),
     };
     for scoped in &collected.rules {
+        let before = profile.file_rules.len();
         lower_rule(resolver, scoped, &mut profile);
+        if scoped.masked {
+            // Checked like any rule, but it grants nothing.
+            profile.file_rules.truncate(before);
+        }
     }
     apply_aliases(&resolver.aliases, &mut profile.file_rules);
+    collapse_patterns(&mut profile.file_rules);
     check_exec_conflicts(resolver, &profile);
     check_change_profile_conflicts(resolver, &profile);
     restore_variables(resolver, saved);
@@ -504,10 +507,24 @@ fn check_change_profile_conflicts(resolver: &mut Resolver<'_>, profile: &model::
     }
 }
 
-/// Expands the variables of a rule's path and collapses its runs of `/`,
-/// giving the pattern as upstream compiles it; on error reports it.
+/// Expands the variables of a rule's path; on error reports it. Its runs of
+/// `/` are collapsed only after aliases are applied (see
+/// [`collapse_patterns`]).
 fn expand_path(resolver: &mut Resolver<'_>, word: &ast::Word, chain: &[Span]) -> Option<String> {
-    expand_or_report(resolver, word, chain).map(|text| model::collapse_slashes(&text))
+    expand_or_report(resolver, word, chain)
+}
+
+/// Collapses the runs of `/` in every pattern and link target, giving the
+/// patterns as upstream compiles them. Upstream does it after expanding
+/// variables and applying aliases, so an alias `FROM` is matched against
+/// the uncollapsed text (`///a/` does not start with `/a/`).
+fn collapse_patterns(rules: &mut [model::FileRule]) {
+    for rule in rules {
+        rule.pattern = model::collapse_slashes(&rule.pattern);
+        if let Some(link) = rule.link.as_mut() {
+            link.pattern = model::collapse_slashes(&link.pattern);
+        }
+    }
 }
 
 /// Expands the variables of a word; on error reports it and returns the text.
@@ -721,6 +738,9 @@ fn lower_file_rule(
         }
     }
     let target = match &node.target {
+        // Upstream expands variables in a link target but never in an exec
+        // target: `px -> @{name}` names the profile `@{name}`.
+        Some(word) if decoded.exec.is_some() => Some(word.text.clone()),
         Some(word) => Some(expand_or_report(resolver, word, &chain)?),
         None => None,
     };
@@ -892,20 +912,21 @@ mod tests {
 
     #[test]
     fn permission_words_decode_as_upstream() {
-        let cases: [(&str, Result<&str, ()>); 15] = [
+        let cases: [(&str, Result<&str, ()>); 16] = [
             ("xpx", Err(())),
-            ("xix", Ok("mx")),
+            ("xix", Ok("x")),
             ("pxx", Ok("x")),
             ("rw", Ok("rwa")),
             ("r", Ok("r")),
             ("a", Ok("a")),
             ("wa", Err(())),
             ("aw", Err(())),
-            ("ix", Ok("mx")),
-            ("Pix", Ok("mx")),
+            ("ix", Ok("x")),
+            ("Pix", Ok("x")),
+            ("mix", Ok("mx")),
             ("rPx", Ok("rx")),
             ("pxPx", Err(())),
-            ("ixix", Ok("mx")),
+            ("ixix", Ok("x")),
             ("RW", Ok("rwa")),
             ("rz", Err(())),
         ];

@@ -190,6 +190,7 @@ fn load_here(input: Input, options: &ResolveOptions) -> Resolved {
         let scope = Scope {
             chain: Vec::new(),
             block: None,
+            masked: false,
             depth: 0,
         };
         resolver.walk(
@@ -230,6 +231,10 @@ pub(crate) struct Collected {
 pub(crate) struct ScopedRule {
     pub rule: ast::Rule,
     pub chain: Vec<Span>,
+    /// Its prefix and its blocks' name both `owner` and `other`, so
+    /// upstream masks away both halves: the rule is checked but grants
+    /// nothing.
+    pub masked: bool,
 }
 
 /// Where the items being walked go.
@@ -251,6 +256,9 @@ impl Target<'_> {
 struct Scope<'a> {
     chain: Vec<Span>,
     block: Option<&'a ast::Prefix>,
+    /// Nested blocks named both `owner` and `other` (see
+    /// [`ScopedRule::masked`]).
+    masked: bool,
     /// Nesting of includes, profiles, blocks and conditionals so far.
     depth: usize,
 }
@@ -645,7 +653,7 @@ mod tests {
             ("/{**,}", "rwalkmx"),
             ("/a/**", "rwa"),
             ("/b", "x"),
-            ("/c", "mx"),
+            ("/c", "x"),
             ("/d", "l"),
             ("/f", "l"),
         ];
@@ -681,6 +689,89 @@ mod tests {
         assert_eq!(profile.other_rules[0].qualifiers.priority, 5);
         assert!(profile.children[0].is_hat);
         assert_eq!(profile.children[0].name, "hat");
+    }
+
+    #[test]
+    fn variables_expand_in_link_targets_not_in_exec_targets() {
+        let text = "@{T}=/t\n/p {\n  /a px -> @{T},\n  l /b -> @{T}/x,\n  link /c -> @{T},\n}\n";
+        let options = ResolveOptions {
+            use_system_dir: false,
+            ..ResolveOptions::default()
+        };
+        let resolved = load_with(text, &options);
+        assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
+        let rules = &resolved.profiles[0].file_rules;
+        let exec = rules[0].exec.as_ref().unwrap();
+        assert_eq!(exec.target.as_deref(), Some("@{T}"));
+        let links: Vec<&str> = rules[1..]
+            .iter()
+            .map(|r| r.link.as_ref().unwrap().pattern.as_str())
+            .collect();
+        assert_eq!(links, ["/t/x", "/t"]);
+    }
+
+    #[test]
+    fn aliases_match_patterns_before_slashes_collapse() {
+        let text = "@{D}=/a\nalias /a/ -> /b/,\n/p {\n  ///a/ r,\n  /a//x r,\n  @{D}/y r,\n}\n";
+        let options = ResolveOptions {
+            use_system_dir: false,
+            ..ResolveOptions::default()
+        };
+        let resolved = load_with(text, &options);
+        assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
+        assert_eq!(patterns(&resolved), ["/a/", "/a/x", "/b/x", "/a/y", "/b/y"]);
+    }
+
+    #[test]
+    fn prefix_blocks_apply_as_upstream() {
+        use model::{Decision::*, OwnerQualifier::*};
+        // Rules kept, as (pattern, owner, decision, audit), and the codes of
+        // the diagnostics. A rule naming the half opposite to its block's
+        // keeps no permission, which upstream accepts.
+        type Kept = (&'static str, model::OwnerQualifier, model::Decision, bool);
+        let cases: [(&str, &[Kept], &[&str]); 5] = [
+            ("owner { /a r, }", &[("/a", Owner, Allow, false)], &[]),
+            (
+                "audit other { deny /a w, /b r, }",
+                &[("/a", Other, Deny, true), ("/b", Other, Allow, true)],
+                &[],
+            ),
+            (
+                "owner { other /a r, /b r, }",
+                &[("/b", Owner, Allow, false)],
+                &[codes::IGNORED_RULE],
+            ),
+            (
+                "owner { other { /a r, owner /c r, } /b r, }",
+                &[("/b", Owner, Allow, false)],
+                &[codes::IGNORED_RULE],
+            ),
+            // An error, as in AppArmor 4.1 (3.0.8 accepts it as a deny rule).
+            (
+                "allow { deny /a r, }",
+                &[("/a", Both, Deny, false)],
+                &[codes::PREFIX],
+            ),
+        ];
+        let options = ResolveOptions {
+            use_system_dir: false,
+            ..ResolveOptions::default()
+        };
+        for (body, kept, expected_codes) in cases {
+            let resolved = load_with(&format!("/p {{\n  {body}\n}}\n"), &options);
+            let rules: Vec<String> = resolved.profiles[0]
+                .file_rules
+                .iter()
+                .map(|r| {
+                    let q = &r.qualifiers;
+                    format!("{:?}", (&r.pattern, q.owner, q.decision, q.audit))
+                })
+                .collect();
+            let kept: Vec<String> = kept.iter().map(|k| format!("{k:?}")).collect();
+            assert_eq!(rules, kept, "{body}");
+            let codes: Vec<&str> = resolved.diagnostics.iter().map(|d| d.code).collect();
+            assert_eq!(codes, expected_codes, "{body}");
+        }
     }
 
     #[test]

@@ -197,6 +197,7 @@ impl Resolver<'_> {
         let inner = Scope {
             chain,
             block: scope.block,
+            masked: scope.masked,
             depth: scope.depth + 1,
         };
         match located {
@@ -347,6 +348,7 @@ impl Resolver<'_> {
         let inner = Scope {
             chain: scope.chain.clone(),
             block: None,
+            masked: false,
             depth: scope.depth + 1,
         };
         self.walk(
@@ -416,15 +418,16 @@ impl Resolver<'_> {
                 "not allowed on a block",
             );
         }
+        let masked = scope.masked || self.masks_both_halves(scope, &block.prefix, block.span);
         let merged = match scope.block {
-            Some(outer) => {
-                merge_prefix(outer, &block.prefix).unwrap_or_else(|| block.prefix.clone())
-            }
+            Some(outer) => merge_prefix(outer, &without_owner(&block.prefix, masked))
+                .unwrap_or_else(|| block.prefix.clone()),
             None => block.prefix.clone(),
         };
         let inner = Scope {
             chain: scope.chain.clone(),
             block: Some(&merged),
+            masked,
             depth: scope.depth + 1,
         };
         self.walk(&block.items, &inner, cache, target);
@@ -450,8 +453,9 @@ impl Resolver<'_> {
             self.report(diagnostic);
             return;
         }
+        let masked = scope.masked || self.masks_both_halves(scope, &rule.prefix, rule.span);
         if let Some(block) = scope.block {
-            match merge_prefix(block, &rule.prefix) {
+            match merge_prefix(block, &without_owner(&rule.prefix, masked)) {
                 Some(prefix) => rule.prefix = prefix,
                 None => {
                     let message = "the rule's prefix conflicts with its block's prefix".to_string();
@@ -469,6 +473,7 @@ impl Resolver<'_> {
         collected.rules.push(ScopedRule {
             rule,
             chain: scope.chain.clone(),
+            masked,
         });
     }
 
@@ -485,6 +490,7 @@ impl Resolver<'_> {
         let inner = Scope {
             chain: scope.chain.clone(),
             block: scope.block,
+            masked: scope.masked,
             depth: scope.depth + 1,
         };
         if value {
@@ -493,6 +499,41 @@ impl Resolver<'_> {
             self.walk(items, &inner, cache, target);
         }
     }
+}
+
+impl Resolver<'_> {
+    /// Whether `prefix` names the half (`owner` or `other`) opposite to
+    /// the enclosing block's; then it is reported once, at `span`.
+    /// Upstream applies each prefix's mask in turn, so such a rule keeps
+    /// no permission, and accepts it.
+    fn masks_both_halves(&mut self, scope: &Scope<'_>, prefix: &ast::Prefix, span: Span) -> bool {
+        let block_owner = scope.block.and_then(|block| block.owner);
+        let (Some((outer, _)), Some((inner, _))) = (block_owner, prefix.owner) else {
+            return false;
+        };
+        if outer == inner {
+            return false;
+        }
+        let message = "this rule grants nothing: `owner` and `other` together leave it no \
+                       permission"
+            .to_string();
+        let diagnostic = Diagnostic::warning(codes::IGNORED_RULE, "ignored-rule", message)
+            .with_primary(span, "inside a block of the other half")
+            .with_help("remove the rule, or move it out of the block")
+            .with_include_chain(scope.chain.clone());
+        self.report(diagnostic);
+        true
+    }
+}
+
+/// `prefix` without its owner qualifier when `masked`, so that merging it
+/// with its block's does not conflict.
+fn without_owner(prefix: &ast::Prefix, masked: bool) -> ast::Prefix {
+    let mut prefix = prefix.clone();
+    if masked {
+        prefix.owner = None;
+    }
+    prefix
 }
 
 /// The prefix of a rule inside a block: the block's parts fill in the

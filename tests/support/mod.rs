@@ -2,5 +2,7 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
+pub mod compare;
 pub mod flatten;
 pub mod oracle;
+pub mod paths;

@@ -21,6 +21,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use aaprove::compile::perms::MergedWords;
 use aaprove::compile::{Dfa, PathPermissions, StateId};
@@ -119,19 +120,7 @@ fn unpack_quiet(accept2: u32) -> u32 {
 }
 
 fn compile_binary(text: &str, name: Option<&str>) -> Result<(KernelDfa, Vec<String>), OracleError> {
-    let mut child = Command::new(parser_path())
-        .args(["-Q", "-K", "-S"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(OracleError::Io)?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    stdin.write_all(text.as_bytes()).map_err(OracleError::Io)?;
-    drop(stdin);
-    let (stdout, stderr) = wait_bounded(child)?;
-    let profiles = read_policy(&stdout)
-        .map_err(|error| OracleError::Malformed(format!("{error}; parser said: {stderr}")))?;
+    let profiles = run_parser(ParserInput::Text(text), parser_timeout())?;
     let profile = match name {
         Some(name) => profiles.into_iter().find(|p| p.name == name),
         None => profiles.into_iter().next(),
@@ -144,13 +133,116 @@ fn compile_binary(text: &str, name: Option<&str>) -> Result<(KernelDfa, Vec<Stri
     Ok((dfa, profile.exec_targets))
 }
 
+/// What the parser reads: profile text on its standard input, or a file
+/// (whose quoted includes are then relative to the current directory, as
+/// for `apparmor_parser FILE`).
+#[derive(Clone, Copy, Debug)]
+pub enum ParserInput<'a> {
+    Text(&'a str),
+    File(&'a std::path::Path),
+}
+
+/// Runs `apparmor_parser -QK -S` and reads every profile of the binary
+/// policy it writes.
+fn run_parser(input: ParserInput, timeout: Duration) -> Result<Vec<PolicyParts>, OracleError> {
+    let mut command = Command::new(parser_path());
+    command.args(["-Q", "-K", "-S"]);
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    if let ParserInput::File(path) = input {
+        command.arg(path);
+    }
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(OracleError::Io)?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    if let ParserInput::Text(text) = input {
+        stdin.write_all(text.as_bytes()).map_err(OracleError::Io)?;
+    }
+    drop(stdin);
+    let (stdout, stderr) = wait_bounded(child, timeout)?;
+    read_policy(&stdout)
+        .map_err(|error| OracleError::Malformed(format!("{error}; parser said: {stderr}")))
+}
+
+/// Every profile of one compiled policy, by the name the binary policy
+/// gives it: `parent//child` for child profiles and hats.
+#[derive(Debug)]
+pub struct CompiledPolicies {
+    pub profiles: Vec<(String, CompiledPolicy)>,
+}
+
+impl CompiledPolicies {
+    /// Compiles `input` once. `deny_copy`, when given, is the text of the
+    /// same policy with `audit` taken off its deny rules (see
+    /// [`CompiledPolicy`]); its profiles are matched to `input`'s by name.
+    /// A profile without file rules has no file DFA and allows nothing.
+    /// Each parser run is stopped after `timeout`.
+    pub fn compile(
+        input: ParserInput,
+        deny_copy: Option<&str>,
+        timeout: Duration,
+    ) -> Result<CompiledPolicies, OracleError> {
+        let mut denials = match deny_copy {
+            Some(text) => run_parser(ParserInput::Text(text), timeout)?,
+            None => Vec::new(),
+        };
+        let mut profiles = Vec::new();
+        for parts in run_parser(input, timeout)? {
+            let deny_dfa = match denials.iter().position(|d| d.name == parts.name) {
+                Some(at) => Some(kernel_dfa(denials.swap_remove(at).file_dfa)?),
+                None if deny_copy.is_some() => {
+                    let message = format!("no profile {} in the deny copy", parts.name);
+                    return Err(OracleError::Malformed(message));
+                }
+                None => None,
+            };
+            let policy = CompiledPolicy {
+                dfa: kernel_dfa(parts.file_dfa)?,
+                deny_dfa,
+                exec_targets: parts.exec_targets,
+            };
+            profiles.push((parts.name, policy));
+        }
+        Ok(CompiledPolicies { profiles })
+    }
+
+    /// The profile the binary policy calls `name`.
+    pub fn get(&self, name: &str) -> Option<&CompiledPolicy> {
+        self.profiles
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p)
+    }
+}
+
+fn kernel_dfa(blob: Option<Vec<u8>>) -> Result<KernelDfa, OracleError> {
+    match blob {
+        Some(blob) => KernelDfa::parse(&blob).map_err(OracleError::Malformed),
+        None => Ok(KernelDfa::default()),
+    }
+}
+
 /// How long one parser run may take; some profiles make upstream's DFA
 /// construction run for minutes.
-const PARSER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+pub const PARSER_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Waits for the parser, killing it after [`PARSER_TIMEOUT`]; returns its
+/// [`PARSER_TIMEOUT`], or `AAPROVE_PARSER_TIMEOUT_MS` milliseconds.
+pub fn parser_timeout() -> Duration {
+    std::env::var("AAPROVE_PARSER_TIMEOUT_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(PARSER_TIMEOUT, Duration::from_millis)
+}
+
+/// Waits for the parser, killing it after `timeout`; returns its
 /// standard output, or its standard error when it failed.
-fn wait_bounded(mut child: std::process::Child) -> Result<(Vec<u8>, String), OracleError> {
+fn wait_bounded(
+    mut child: std::process::Child,
+    timeout: Duration,
+) -> Result<(Vec<u8>, String), OracleError> {
     let mut stdout = child.stdout.take().expect("stdout is piped");
     let mut stderr = child.stderr.take().expect("stderr is piped");
     let out = std::thread::spawn(move || {
@@ -161,17 +253,18 @@ fn wait_bounded(mut child: std::process::Child) -> Result<(Vec<u8>, String), Ora
         let mut text = String::new();
         std::io::Read::read_to_string(&mut stderr, &mut text).map(|_| text)
     });
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().map_err(OracleError::Io)? {
-            break status;
-        }
-        if started.elapsed() > PARSER_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
+    // The parser forks a worker per profile, so a timeout kills its whole
+    // process group (see `run_parser`), or the workers would run on.
+    let pid = child.id();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(child.wait()));
+    let status = match receiver.recv_timeout(timeout) {
+        Ok(status) => status.map_err(OracleError::Io)?,
+        Err(_) => {
+            let group = format!("-{pid}");
+            let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
             return Err(OracleError::Timeout);
         }
-        std::thread::sleep(std::time::Duration::from_millis(2));
     };
     let stdout = out
         .join()

@@ -4,12 +4,8 @@
 //! its pattern, the place and the paths the profile still lets be written
 //! (after every deny rule, priorities included) share a path.
 
-use crate::compile::byteset::ByteSet;
-use crate::compile::dfa;
-use crate::compile::pattern::Ir;
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::context::PathSet;
 use crate::lint::context::{Region, grants};
 use crate::lint::examples::{PathQuery, Paths};
 use crate::lint::{Check, Lint, LintContext};
@@ -55,11 +51,13 @@ declare_lint! {
     /// `/proc/sys/kernel/core_pattern`) are the business of
     /// `unguarded-file-rule` when a `file,` rule grants them. When several
     /// allow rules grant the same write, each of them is reported. In
-    /// `/sys/kernel/security/` only names without a `.` count, and
-    /// AppArmor's `.load`, `.replace`, `.remove` and `.access` (its files
-    /// are named so), so that a rule such as `owner /**.png w` is not
-    /// reported for it. Profiles with includes that were not found are
-    /// skipped, since the missing file may deny the write.
+    /// `/sys/kernel/security/` only the files that load or change policy
+    /// count: AppArmor's `.load`, `.replace`, `.remove` and `.access` (also
+    /// those of policy namespaces), IMA's `policy`, `evm`, `lockdown`, and
+    /// the policy files of TOMOYO, SafeSetID and LoadPin, so that a rule
+    /// such as `/**pcap w` is not reported for a file no kernel has.
+    /// Profiles with includes that were not found are skipped, since the
+    /// missing file may deny the write.
     pub static DANGEROUS_WRITE = Lint {
         code: "L002",
         name: "dangerous-write",
@@ -68,59 +66,47 @@ declare_lint! {
     };
 }
 
-/// A sensitive place: how messages name it, why it matters, and the
-/// pattern that covers all of it (also what a `deny` rule should use).
+/// A sensitive place: how messages name it, why it matters, the pattern
+/// of its files, and the pattern a `deny` rule should use for all of it.
 struct Target {
     name: &'static str,
     why: &'static str,
-    pattern: &'static str,
+    files: &'static str,
+    deny: &'static str,
 }
 
 const TARGETS: [Target; 3] = [
     Target {
         name: "`/proc/sysrq-trigger`",
         why: "a write to `/proc/sysrq-trigger` can reboot, crash or freeze the host",
-        pattern: "/proc/sysrq-trigger",
+        files: "/proc/sysrq-trigger",
+        deny: "/proc/sysrq-trigger",
     },
     Target {
         name: "`/proc/kcore`",
         why: "`/proc/kcore` maps the kernel's memory",
-        pattern: "/proc/kcore",
+        files: "/proc/kcore",
+        deny: "/proc/kcore",
     },
     Target {
         name: "the security file system `/sys/kernel/security/`",
         why: "`/sys/kernel/security/` loads and replaces security policy",
-        pattern: "/sys/kernel/security/**",
+        files: SECURITYFS_CONTROL_FILES,
+        deny: "/sys/kernel/security/**",
     },
 ];
 
-/// AppArmor's policy files in securityfs, named with a leading dot.
-const CONTROL_FILES: [&str; 4] = [".load", ".replace", ".remove", ".access"];
-
-/// The paths of a target: its pattern's, except under a directory
-/// (`**`), where only names without a `.` count, and [`CONTROL_FILES`].
-fn place(context: &LintContext, target: &Target) -> Option<PathSet> {
-    let Some(directory) = target.pattern.strip_suffix("**") else {
-        return context.pattern(target.pattern);
-    };
-    let mut excluded = ByteSet::single(b'/');
-    excluded.insert(0);
-    let component = Ir::Plus(Box::new(Ir::Class(excluded.complement())));
-    excluded.insert(b'.');
-    let plain = Ir::Plus(Box::new(Ir::Class(excluded.complement())));
-    let literal = |text: &str| Ir::Concat(text.bytes().map(Ir::Byte).collect());
-    let mut names: Vec<Ir> = CONTROL_FILES.iter().map(|name| literal(name)).collect();
-    names.push(plain);
-    let name = Ir::Alternation(names);
-    let mut parts: Vec<Ir> = directory.bytes().map(Ir::Byte).collect();
-    parts.push(Ir::Star(Box::new(Ir::Concat(vec![
-        component,
-        Ir::Byte(b'/'),
-    ]))));
-    parts.push(name);
-    let dfa = dfa::from_ir(&Ir::Concat(parts), &context.limits).ok()?;
-    Some(std::rc::Rc::new(Paths::new(dfa)))
-}
+/// The files of securityfs whose writes load or change security policy:
+/// AppArmor's policy interface (its names start with a dot, in the root
+/// and in each policy namespace), IMA's policy, EVM, lockdown, and the
+/// policy files of TOMOYO, SafeSetID and LoadPin. Named one by one, so
+/// that a glob such as `/**pcap` is not taken to reach a file no kernel
+/// has.
+const SECURITYFS_CONTROL_FILES: &str = "/sys/kernel/security/{\
+    apparmor/{,policy/,policy/namespaces/**/}{.load,.replace,.remove,.access},\
+    {,integrity/}ima/policy,{,integrity/}evm{,/evm},lockdown,\
+    tomoyo/{domain_policy,exception_policy,profile,manager,self_domain},\
+    safesetid/{uid,gid}_allowlist_policy,loadpin/dm-verity}";
 
 /// `w` and `a`, the permissions this lint is about.
 const WRITES: FilePerms = FilePerms(FilePerms::WRITE.0 | FilePerms::APPEND.0);
@@ -129,7 +115,7 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
     if !super::is_complete(context.profile) {
         return;
     }
-    let places = TARGETS.map(|target| place(context, &target));
+    let places = TARGETS.map(|target| context.pattern(target.files));
     for rule in context
         .profile
         .file_rules
@@ -160,7 +146,11 @@ fn still_writable(
     place: &Paths,
 ) -> Option<String> {
     let pattern = context.pattern(&rule.pattern)?;
-    let covered = || PathQuery::new().with(&pattern, true).with_kept(place, true);
+    let covered = || {
+        PathQuery::new()
+            .with_kept(&pattern, true)
+            .with_kept(place, true)
+    };
     if covered().is_empty() {
         return None;
     }
@@ -180,12 +170,12 @@ fn finding(lint: &Lint, rule: &FileRule, target: &Target, example: &str) -> Diag
     let message = format!("`{}` allows writing {}", rule.pattern, target.name);
     let label = format!("grants `{}`", writes.letters());
     let mut diagnostic = super::rule_finding(lint, rule, message, &label).with_note(target.why);
-    if example != target.pattern {
+    if example != target.files {
         diagnostic = diagnostic.with_note(format!("for example `{example}`"));
     }
     let help = format!(
         "narrow the pattern, or add `deny {} w,` to this profile",
-        target.pattern
+        target.deny
     );
     diagnostic.with_help(help)
 }
@@ -197,7 +187,7 @@ mod tests {
 
     #[test]
     fn counts_findings_after_deny_rules() {
-        let cases: [(&[&str], usize); 13] = [
+        let cases: [(&[&str], usize); 17] = [
             (&["/proc/sysrq-trigger w"], 1),
             (&["/proc/sysrq-trigger r"], 0),
             (&["/proc/kcore a"], 1),
@@ -210,7 +200,14 @@ mod tests {
             (&["/proc/* w", "deny owner /proc/* w"], 2),
             (&["owner /proc/* w", "deny owner /proc/* w"], 0),
             (&["deny /proc/kcore w"], 0),
-            (&["/sys/kernel/security/foo/** w"], 1),
+            (&["/sys/kernel/security/apparmor/** w"], 1),
+            (&["/sys/kernel/security/foo/** w"], 0),
+            (&["/**pcap{,ng} w"], 0),
+            (
+                &["/sys/kernel/security/apparmor/policy/namespaces/ns/.replace w"],
+                1,
+            ),
+            (&["/sys/kernel/security/{,integrity/}ima/policy w"], 1),
             (&["/sys/** w", "deny /sys/kernel/security/{,**} w"], 0),
             (&["owner /**.png w"], 0),
             (&["/sys/kernel/security/apparmor/.* w"], 1),

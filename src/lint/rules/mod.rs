@@ -19,7 +19,6 @@ pub mod unused_deny;
 pub mod wildcard_in_class;
 
 use crate::compile::Half;
-use crate::compile::PermissionAutomaton;
 use crate::diagnostic::Diagnostic;
 use crate::lint::context::grants;
 use crate::lint::examples::PathQuery;
@@ -93,27 +92,21 @@ fn has_priorities(profile: &crate::model::Profile) -> bool {
 /// profile's.
 fn denied_everywhere(context: &LintContext, rule: &FileRule, perms: FilePerms) -> Option<bool> {
     let profile = context.profile;
-    let candidates: Vec<FileRule> = profile
+    let candidates: Vec<usize> = profile
         .file_rules
         .iter()
-        .filter(|deny| !grants(deny) && path_perms(deny).0 & perms.0 != 0)
-        .filter(|deny| prefixes_agree(&deny.pattern, &rule.pattern))
-        .cloned()
+        .enumerate()
+        .filter(|(_, deny)| !grants(deny) && path_perms(deny).0 & perms.0 != 0)
+        .filter(|(_, deny)| prefixes_agree(&deny.pattern, &rule.pattern))
+        .map(|(index, _)| index)
         .collect();
     if candidates.is_empty() {
         return Some(false);
     }
-    let denies = Profile {
-        file_rules: candidates,
-        children: Vec::new(),
-        other_rules: Vec::new(),
-        ..profile.clone()
-    };
-    let automaton = PermissionAutomaton::build(&denies, &context.limits).ok()?;
     let pattern = context.pattern(&rule.pattern)?;
     for &half in halves(rule) {
         for perm in each_perm(perms) {
-            let denied = automaton.automaton(|decision| decision.half(half).deny.contains(perm));
+            let denied = context.denied_by(&candidates, perm, half)?;
             if crate::lint::context::leaves_out(&pattern, &denied) {
                 return Some(false);
             }
@@ -136,8 +129,8 @@ fn granted_somewhere(context: &LintContext, deny: &FileRule, perms: FilePerms) -
         }
         let granted = context.pattern(&allow.pattern)?;
         if !PathQuery::new()
-            .with(&pattern, true)
-            .with(&granted, true)
+            .with_kept(&pattern, true)
+            .with_kept(&granted, true)
             .is_empty()
         {
             return Some(true);
@@ -226,7 +219,9 @@ fn some_path_in(
     for &half in halves {
         for perm in each_perm(perms) {
             let set = context.region(region, perm, half)?;
-            let query = PathQuery::new().with(pattern, true).with_kept(&set, true);
+            let query = PathQuery::new()
+                .with_kept(pattern, true)
+                .with_kept(&set, true);
             if let Some(path) = query.examples(1).pop() {
                 return Some((path, perm));
             }

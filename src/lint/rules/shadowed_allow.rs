@@ -110,7 +110,9 @@ pub(super) fn denies_meeting<'p>(
         let Some(denied) = context.pattern(&deny.pattern) else {
             return false;
         };
-        let shared = PathQuery::new().with(&pattern, true).with(&denied, true);
+        let shared = PathQuery::new()
+            .with_kept(&pattern, true)
+            .with_kept(&denied, true);
         super::prefixes_agree(&deny.pattern, &rule.pattern) && !shared.is_empty()
     };
     context

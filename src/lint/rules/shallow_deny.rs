@@ -4,6 +4,7 @@
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::lint::context::{Region, grants, is_own};
+use crate::lint::examples::is_known;
 use crate::lint::glob_syntax::{Piece, tokens};
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::{FilePerms, FileRule};
@@ -14,10 +15,12 @@ declare_lint! {
     ///
     /// ## What it does
     /// Flags a deny rule written in the profile itself whose pattern's last
-    /// component holds `*` but no `**` (such as `/proc/*` or `/sys/f*`),
+    /// component holds `*` but no `**` (such as `/proc/*` or `/etc/*.conf`),
     /// when some path inside a directory the pattern matches (the pattern
     /// followed by `/**`) is still allowed one of the denied permissions
-    /// once every rule is applied. The finding names such a path.
+    /// once every rule is applied. The finding names such a path. When the
+    /// star only ends a name's prefix (`/etc/shadow*`), which usually means
+    /// files, the path must be a real one of aaprove's /proc inventories.
     ///
     /// ## Why it matters
     /// `*` stops at `/`: `deny /etc/app/* w` protects the files directly
@@ -42,8 +45,8 @@ declare_lint! {
     /// directly in a directory is reported when the profile allows what
     /// lies below. A trailing comment saying so ("directly in", "not in a
     /// subdir") silences it, and `comment-claim` then checks the claim.
-    /// Patterns such as `/etc/shadow*` are reported when a broad allow
-    /// reaches `/etc/shadow.d/x`, even if no such directory exists.
+    /// Prefix patterns such as `/boot/vmlinuz*` are only reported under
+    /// /proc, where aaprove knows the real directories.
     /// Profiles with includes that were not found are skipped.
     pub static SHALLOW_DENY = Lint {
         code: "L005",
@@ -64,7 +67,7 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
         if says_directly_in(context.trailing_comment(rule)) {
             continue;
         }
-        if let Some(finding) = shallow(lint, context, rule) {
+        if let Some(finding) = shallow(lint, context, rule, ends_in_name_prefix(&rule.pattern)) {
             diagnostics.push(finding);
         }
     }
@@ -87,6 +90,22 @@ fn ends_in_single_star(pattern: &str) -> bool {
     !last.is_empty() && star(false) && !star(true)
 }
 
+/// Whether the last `*` of `pattern` follows a literal name from the
+/// start of its component or alternative, as in `/etc/shadow*` or
+/// `{a,lib*}`: a prefix of names, more often of files than of directories.
+fn ends_in_name_prefix(pattern: &str) -> bool {
+    let Some(star) = pattern.rfind('*') else {
+        return false;
+    };
+    let before = pattern[..star].bytes().rev();
+    let name = before
+        .clone()
+        .take_while(|byte| !b"/{},[]?*\\".contains(byte))
+        .count();
+    let start = pattern[..star].bytes().rev().nth(name);
+    name > 0 && matches!(start, None | Some(b'/' | b'{' | b','))
+}
+
 fn says_directly_in(comment: Option<&str>) -> bool {
     let comment = comment.unwrap_or("").to_lowercase();
     ["directly in", "not in a subdir", "top level", "top-level"]
@@ -94,11 +113,21 @@ fn says_directly_in(comment: Option<&str>) -> bool {
         .any(|phrase| comment.contains(phrase))
 }
 
-fn shallow(lint: &Lint, context: &LintContext, rule: &FileRule) -> Option<Diagnostic> {
+/// The finding for `rule` when a path below what it names stays allowed;
+/// with `real_only`, only when that path is a real one.
+fn shallow(
+    lint: &Lint,
+    context: &LintContext,
+    rule: &FileRule,
+    real_only: bool,
+) -> Option<Diagnostic> {
     let perms = super::path_perms(rule).minus(FilePerms::LINK);
     let below = context.pattern(&format!("{}/**", rule.pattern))?;
     let halves = super::halves(rule);
     let (example, perm) = super::some_path_in(context, &below, Region::Allowed, perms, halves)?;
+    if real_only && !is_known(&example) {
+        return None;
+    }
     let message = format!("`deny {}` does not reach into subdirectories", rule.pattern);
     let label = "`*` stops at `/`";
     let note = format!("`{example}` is still allowed `{}`", perm.letters());
@@ -140,6 +169,22 @@ mod tests {
     }
 
     #[test]
+    fn finds_name_prefixes() {
+        let cases = [
+            ("/etc/shadow*", true),
+            ("/boot/initrd.img*", true),
+            ("/a/{x,lib*}", true),
+            ("/proc/*", false),
+            ("/var/log/*.log", false),
+            ("/proc/sys/kernel/{?,??,[^n][^s]*}", false),
+            ("/a/b[0-9]*", false),
+        ];
+        for (pattern, expected) in cases {
+            assert_eq!(ends_in_name_prefix(pattern), expected, "{pattern}");
+        }
+    }
+
+    #[test]
     fn reports_when_subdirectories_stay_allowed() {
         let cases: &[(&[&str], usize)] = &[
             (&["/** rw", "deny /etc/app/* w"], 1),
@@ -151,6 +196,9 @@ mod tests {
             (&["/etc/app/* rw", "deny /etc/app/* w"], 0),
             (&["/** r", "deny /etc/app/* w"], 0),
             (&["/** rw", "deny /etc/app/* w", "deny /etc/app/*/** w"], 0),
+            (&["/** rw", "deny /boot/vmlinuz* w"], 0),
+            (&["/** rw", "deny /etc/app/*.conf w"], 1),
+            (&["/proc/** rw", "deny /proc/sys/f* w"], 1),
         ];
         for (rules, expected) in cases {
             let found = lint_text(&SHALLOW_DENY, &profile_text(rules));

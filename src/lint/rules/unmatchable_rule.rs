@@ -14,30 +14,32 @@ declare_lint! {
     /// ## What it does
     /// Flags a rule whose pattern, after variable expansion, matches no
     /// canonical path: every path it matches holds `//` (or a NUL byte).
-    /// The compiler collapses runs of `/` in the text of a pattern, but not
-    /// across `{`: `/{/run,/var/run}/x` stays `//run/x`, which the kernel
-    /// never looks up, since it always presents paths with single slashes.
+    /// The compiler collapses runs of `/` in a pattern except a leading
+    /// `//`, and not across `{`: `/{/run,/var/run}/x` stays `//run/x`, which
+    /// the kernel never looks up, since it always presents paths with
+    /// single slashes.
     ///
     /// ## Why it matters
     /// The rule is dead: it grants or denies nothing. Most often a variable
-    /// that starts with `/` was written after a `/`, as in
-    /// `@{CHROOT_BASE}/@{run}/app.ctl` with `@{CHROOT_BASE}` empty, and the
-    /// program then lacks the access the rule was written for.
+    /// of one value that starts with `/` was written after a `/`, as in
+    /// `/@{PROC}/sys/x` with `@{PROC}` set to `/proc/`: the rule reads
+    /// `//proc/sys/x`, and the program lacks the access it was written for.
+    /// (A variable of several values loses the leading `/` of each value
+    /// after a `/`, as upstream expands it, so `/@{run}/x` is fine.)
     ///
     /// ## Example
     /// ```text
-    /// /@{run}/app.ctl rw,
+    /// /@{PROC}/sys/kernel/hostname r,
     /// ```
     ///
     /// ## Use instead
     /// ```text
-    /// @{run}/app.ctl rw,
+    /// @{PROC}/sys/kernel/hostname r,
     /// ```
     ///
     /// ## Known problems
-    /// Rules written with variables are not checked yet: aaprove's variable
-    /// expansion does not collapse `/` across a variable the way
-    /// `apparmor_parser` does.
+    /// Only the slashes of the expanded pattern are looked at; a rule that
+    /// matches real paths no program uses is not reported.
     pub static UNMATCHABLE_RULE = Lint {
         code: "L015",
         name: "unmatchable-rule",
@@ -55,14 +57,6 @@ fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) 
 }
 
 fn unmatchable(lint: &Lint, context: &LintContext, rule: &FileRule) -> Option<Diagnostic> {
-    // FIXME: `resolve` expands `/@{run}/x` (values `/run/ /var/run/`) to
-    // `/{/run,/var/run}/x`, which reads as `//run/x`, while apparmor_parser
-    // grants `/run/x` for it (checked on Debian's sbin.syslog-ng). Until
-    // the expansion matches upstream, rules written with variables are not
-    // reported, so this lint misses `/@{run}/x` written by mistake.
-    if context.sources.text(rule.origin.span).contains("@{") {
-        return None;
-    }
     if !context.matches_nothing(rule)? {
         return None;
     }
@@ -91,6 +85,25 @@ mod tests {
         ];
         for (rule, expected) in cases {
             let found = lint_text(&UNMATCHABLE_RULE, &profile_text(&[rule]));
+            assert_eq!(found.len(), *expected, "{rule}: {found:#?}");
+        }
+    }
+
+    #[test]
+    fn sees_slashes_as_upstream_expands_variables() {
+        // One value is inserted as written; several lose the leading `/`
+        // of each value after a `/` (checked against apparmor_parser in
+        // tests/variable_slashes.rs).
+        let preamble = "@{PROC}=/proc/\n@{run}=/run /var/run\n@{EMPTY}=\"\"\n";
+        let cases: &[(&str, usize)] = &[
+            ("/@{PROC}/sys/x r", 1),
+            ("@{PROC}/sys/x r", 0),
+            ("/@{run}/x r", 0),
+            ("@{EMPTY}/@{run}/x r", 0),
+        ];
+        for (rule, expected) in cases {
+            let text = format!("{preamble}{}", profile_text(&[rule]));
+            let found = lint_text(&UNMATCHABLE_RULE, &text);
             assert_eq!(found.len(), *expected, "{rule}: {found:#?}");
         }
     }
