@@ -203,7 +203,7 @@ fn compare(subject: &[RuleText], baseline: &[RuleText], spec_text: &str) -> Resu
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
     fn prover_agrees_with_brute_force(
