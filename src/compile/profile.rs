@@ -17,7 +17,7 @@ use crate::compile::alternatives::{self, AlternativeMatch};
 use crate::compile::dfa::{Dfa, determinize};
 use crate::compile::hash::FastMap;
 use crate::compile::minimize;
-use crate::compile::nfa::NfaBuilder;
+use crate::compile::nfa::{Nfa, NfaBuilder};
 use crate::compile::pattern::{self, Ir, Pattern};
 use crate::compile::perms::{
     self, EXEC_INHERIT, EXEC_TARGET_CHILD, EXEC_TARGET_FIRST_NAMED, EXEC_TARGET_LAST,
@@ -100,15 +100,7 @@ impl PermissionAutomaton {
         // before building its DFA; determinising the NFA as it is can need
         // far more states on alternations of many starred alternatives, so
         // some profiles upstream compiles exceed `Limits::max_dfa_states`.
-        let mut interned: FastMap<Vec<u32>, u32> = FastMap::default();
-        let mut dfa = determinize(&nfa, limits, |tags| match interned.get(tags) {
-            Some(&id) => id,
-            None => {
-                let id = interned.len() as u32;
-                interned.insert(tags.to_vec(), id);
-                id
-            }
-        })?;
+        let (mut dfa, interned) = determinize_interned(&nfa, limits)?;
         let mut labels = label_permissions(&dfa, interned, &entries, &sources)?;
         clear_start_state(&mut dfa, &mut labels);
         log::debug!(
@@ -125,6 +117,43 @@ impl PermissionAutomaton {
             exec_targets,
             patterns,
         })
+    }
+
+    /// The exec-mode conflict that [`PermissionAutomaton::build`] would
+    /// report for `profile`, found on the rules with `x` alone.
+    ///
+    /// Whether the rules matching a path conflict depends only on the
+    /// rules that carry `x`: allow rules give exec modes, deny rules and
+    /// priorities take them away, and no other rule touches an exec bit.
+    /// So the automaton of those rules, usually a handful, decides it.
+    /// `None` when there is no conflict or the rules exceed `limits` (then
+    /// `build` fails on the limit).
+    pub fn exec_conflict(profile: &Profile, limits: &Limits) -> Option<CompileError> {
+        let with_exec = |rule: &&FileRule| rule.perms.contains(FilePerms::EXEC);
+        let allowing = profile.file_rules.iter().filter(with_exec);
+        if allowing
+            .filter(|r| r.qualifiers.decision != Decision::Deny)
+            .count()
+            < 2
+        {
+            return None;
+        }
+        let exec_targets = exec_table(profile).ok()?;
+        let mut sources = Vec::new();
+        let mut entries = Vec::new();
+        let mut builder = NfaBuilder::new(limits);
+        for (index, rule) in profile.file_rules.iter().enumerate() {
+            if !with_exec(&rule) {
+                continue;
+            }
+            let pattern = parse_rule_pattern(index, &rule.pattern, limits).ok()?;
+            entries.push(rule_entry(profile, rule, &pattern, &exec_targets));
+            builder.add(&pattern.ir, sources.len() as u32).ok()?;
+            sources.push(EntrySource::Rule(index));
+        }
+        let nfa = builder.finish().ok()?;
+        let (dfa, interned) = determinize_interned(&nfa, limits).ok()?;
+        label_permissions(&dfa, interned, &entries, &sources).err()
     }
 
     /// What the profile decides for `path`, matched as the kernel presents
@@ -309,11 +338,30 @@ fn denial_words(permissions: &PathPermissions) -> PathPermissions {
     words
 }
 
+/// Each distinct set of NFA tags (rule entries) matching in some DFA state,
+/// with the label that numbers it.
+type TagSets = FastMap<Vec<u32>, u32>;
+
+/// The DFA of `nfa` whose labels number the distinct sets of tags matching
+/// in a state, with those sets.
+fn determinize_interned(nfa: &Nfa, limits: &Limits) -> Result<(Dfa<u32>, TagSets), CompileError> {
+    let mut interned = TagSets::default();
+    let dfa = determinize(nfa, limits, |tags| match interned.get(tags) {
+        Some(&id) => id,
+        None => {
+            let id = interned.len() as u32;
+            interned.insert(tags.to_vec(), id);
+            id
+        }
+    })?;
+    Ok((dfa, interned))
+}
+
 /// Computes each label's permissions; a label whose rules conflict on the
 /// exec mode is an error, with the shortest path showing it.
 fn label_permissions(
     dfa: &Dfa<u32>,
-    interned: FastMap<Vec<u32>, u32>,
+    interned: TagSets,
     entries: &[RuleEntry],
     sources: &[EntrySource],
 ) -> Result<Vec<StateLabel>, CompileError> {
@@ -673,6 +721,49 @@ mod tests {
         assert_eq!(automaton.lookup(b"/b").owner.exec.unwrap().target(), 0);
         assert_eq!(automaton.lookup(b"/c").owner.exec.unwrap().target(), 3);
         assert!(automaton.exec_targets().is_empty());
+    }
+
+    #[test]
+    fn exec_conflict_agrees_with_build() {
+        let px = || exec(ExecTransition::Profile, None);
+        let ix = || exec(ExecTransition::Inherit, None);
+        let allow = |pattern, mode| rule(pattern, "x", Decision::Allow, mode);
+        let cases = [
+            (vec![allow("/b*", px()), allow("/*", ix())], true),
+            // An exact path's exec mode overrides a glob's.
+            (vec![allow("/b", px()), allow("/*", ix())], false),
+            (vec![allow("/b*", ix()), allow("/*", ix())], false),
+            (vec![allow("/b/*", px()), allow("/a/*", ix())], false),
+            // A deny does not take the conflict away, as upstream.
+            (
+                vec![
+                    allow("/b*", px()),
+                    allow("/*", ix()),
+                    rule("/b*", "x", Decision::Deny, None),
+                ],
+                true,
+            ),
+            // Rules without `x` play no part.
+            (
+                vec![
+                    allow("/b*", px()),
+                    rule("/**", "rw", Decision::Allow, None),
+                    rule("/*", "mr", Decision::Allow, None),
+                ],
+                false,
+            ),
+        ];
+        for (rules, conflicts) in cases {
+            let profile = profile(rules);
+            let built = PermissionAutomaton::build(&profile, &Limits::default());
+            let found = PermissionAutomaton::exec_conflict(&profile, &Limits::default());
+            let built_conflict = matches!(built, Err(CompileError::ExecConflict { .. }));
+            assert_eq!(built_conflict, conflicts, "{:?}", profile.file_rules);
+            assert_eq!(found.is_some(), conflicts, "{:?}", profile.file_rules);
+            if let (Some(found), Err(built)) = (found, built) {
+                assert_eq!(found, built);
+            }
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use crate::compile::pattern::{self, Ir};
 use crate::compile::{
-    CompileError, Dfa, Half, Limits, PathPermissions, PermissionAutomaton, byteset::ByteSet, dfa,
+    Dfa, Half, Limits, PathPermissions, PermissionAutomaton, byteset::ByteSet, dfa,
 };
 use crate::lint::examples::{PathQuery, Paths};
 use crate::model::{Decision, FilePerms, FileRule, Profile};
@@ -105,7 +105,7 @@ pub struct LintContext<'a> {
     pub profile: &'a Profile,
     pub sources: &'a SourceMap,
     pub limits: Limits,
-    full: OnceCell<Result<PermissionAutomaton, CompileError>>,
+    full: OnceCell<Option<PermissionAutomaton>>,
     /// Each path's decision.
     decisions: OnceCell<Option<Dfa<PathPermissions>>>,
     patterns: Rc<PatternSets>,
@@ -144,26 +144,21 @@ impl<'a> LintContext<'a> {
     /// The permission automaton of the whole profile, or `None` when it
     /// cannot be built.
     pub fn automaton(&self) -> Option<&PermissionAutomaton> {
-        self.full_automaton().as_ref().ok()
+        let built = self.full.get_or_init(|| self.build(self.profile));
+        built.as_ref()
     }
 
-    /// Why the profile's permission automaton cannot be built, if it
-    /// cannot.
-    pub fn compile_error(&self) -> Option<&CompileError> {
-        self.full_automaton().as_ref().err()
-    }
-
-    fn full_automaton(&self) -> &Result<PermissionAutomaton, CompileError> {
-        self.full.get_or_init(|| {
-            let built = PermissionAutomaton::build(self.profile, &self.limits);
-            if let Err(error) = &built {
+    fn build(&self, profile: &Profile) -> Option<PermissionAutomaton> {
+        match PermissionAutomaton::build(profile, &self.limits) {
+            Ok(automaton) => Some(automaton),
+            Err(error) => {
                 log::info!(
                     "profile `{}`: automaton lints skipped: {error}",
-                    self.profile.name
+                    profile.name
                 );
+                None
             }
-            built
-        })
+        }
     }
 
     /// The canonical paths a pattern matches: the pattern's automaton

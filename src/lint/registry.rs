@@ -14,7 +14,7 @@ use super::context::PatternSets;
 use super::rules;
 use super::suppression;
 use super::{Check, Lint, LintContext};
-use crate::compile::{CompileError, Limits};
+use crate::compile::{CompileError, Limits, PermissionAutomaton};
 use crate::diagnostic::Diagnostic;
 use crate::model::Profile;
 use crate::resolve::codes;
@@ -96,8 +96,9 @@ fn run_on(
             );
         }
     }
-    if let Some(CompileError::ExecConflict { rules, witness }) = context.compile_error() {
-        diagnostics.extend(exec_conflict(profile, rules, witness));
+    let conflict = PermissionAutomaton::exec_conflict(profile, &context.limits);
+    if let Some(CompileError::ExecConflict { rules, witness }) = conflict {
+        diagnostics.extend(exec_conflict(profile, &rules, &witness));
     }
     for child in &profile.children {
         run_on(child, sources, patterns, diagnostics);
