@@ -366,7 +366,11 @@ impl<'a> Parser<'a> {
             return None;
         };
         self.expect_comma()?;
-        if self.lexer.rest().starts_with(|c: char| !is_statement_gap(c)) {
+        if self
+            .lexer
+            .rest()
+            .starts_with(|c: char| !is_statement_gap(c))
+        {
             // Upstream's abi mode reads `,x` as one more name.
             let span = self.here();
             let message = "expected a line break or blank after the `abi` rule's `,`";
@@ -915,7 +919,8 @@ impl<'a> Parser<'a> {
         }
         // No `\` line continuation here, unlike in variable values.
         let rest = self.lexer.rest();
-        self.lexer.set_pos(self.lexer.pos() + rest.len() - rest.trim_start_matches([' ', '\t']).len());
+        self.lexer
+            .set_pos(self.lexer.pos() + rest.len() - rest.trim_start_matches([' ', '\t']).len());
         let mut name = self.id_word("a profile name")?;
         if !name.quoted && name.text.len() > 1 && name.text.ends_with('{') {
             // Upstream reads `foo{` as the name; report it and read on as
