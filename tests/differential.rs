@@ -20,7 +20,7 @@ use aaprove::source::{FileId, Span};
 use proptest::prelude::*;
 use support::compare;
 use support::oracle::{self, CompiledPolicy, OracleError};
-use support::paths::{Rng, instantiate};
+use support::paths::{Rng, instantiate, near_miss};
 
 /// One file rule as written in a profile: `[audit] [deny] [owner|other]
 /// PATTERN PERMS [-> TARGET]`.
@@ -716,15 +716,7 @@ fn generated_paths(rules: &[RuleText], seed: u64, count: usize) -> Vec<Vec<u8>> 
     while paths.len() < count {
         let rule = &rules[rng.below(rules.len())];
         let mut path = instantiate(&rule.pattern, &mut rng).replace("//", "/");
-        match rng.below(6) {
-            0 => path.push('/'),
-            1 => path.push('a'),
-            2 => {
-                path.pop();
-            }
-            3 => path = path.replacen('a', "/", 1),
-            _ => {}
-        }
+        near_miss(&mut path, &mut rng);
         paths.push(path);
     }
     paths.into_iter().map(String::into_bytes).collect()

@@ -18,7 +18,7 @@ use aaprove::resolve::{self, Input, ResolveOptions, is_ignored_entry};
 use proptest::prelude::*;
 use support::compare;
 use support::oracle::{self, CompiledPolicies, OracleError, ParserInput, parser_timeout};
-use support::paths::{Rng, instantiate};
+use support::paths::{Rng, instantiate, near_miss};
 
 /// Every profile of `profiles` with its children and hats, each named as
 /// the binary policy names it (`parent//child`).
@@ -867,15 +867,7 @@ impl PolicyText {
             if rng.below(4) != 0 {
                 path = aaprove::model::collapse_slashes(&path);
             }
-            match rng.below(6) {
-                0 => path.push('/'),
-                1 => path.push('a'),
-                2 => {
-                    path.pop();
-                }
-                3 => path = path.replacen('a', "/", 1),
-                _ => {}
-            }
+            near_miss(&mut path, &mut rng);
             paths.push(path);
         }
         paths.into_iter().map(String::into_bytes).collect()

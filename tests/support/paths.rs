@@ -56,3 +56,18 @@ fn skip_group(text: &str) -> usize {
     }
     text.len()
 }
+
+/// Changes `path`, a path a pattern matches, into one that may just miss
+/// it, or leaves it as it is: a `/` or `a` added, the last character
+/// dropped, or the first `a` turned into a `/`, each one time in six.
+pub fn near_miss(path: &mut String, rng: &mut Rng) {
+    match rng.below(6) {
+        0 => path.push('/'),
+        1 => path.push('a'),
+        2 => {
+            path.pop();
+        }
+        3 => *path = path.replacen('a', "/", 1),
+        _ => {}
+    }
+}
