@@ -965,6 +965,42 @@ mod tests {
     }
 
     #[test]
+    fn deviations_are_stated_with_their_examples_and_count() {
+        use crate::analyze::witness::{WitnessPath, pattern_set};
+        let limits = crate::compile::Limits::default();
+        let deviation = |set: &str, examples: &[&str], real_count, direction| Deviation {
+            side: Side::New,
+            rule: 0,
+            comment: String::new(),
+            direction,
+            set: pattern_set(set, &limits).unwrap(),
+            real_count,
+            examples: examples
+                .iter()
+                .map(|path| WitnessPath {
+                    path: path.as_bytes().to_vec(),
+                    real: true,
+                })
+                .collect(),
+        };
+        let cases = [
+            (
+                deviation("/a/{b,c}", &["/a/b", "/a/c"], 2, Direction::Unmatched),
+                "the comment says it denies `/a/b`, `/a/c`; its pattern does not match them \
+(2 real paths of the region)",
+            ),
+            (
+                deviation("/a/*", &["/a/b"], 1, Direction::Matched),
+                "the comment says it does not deny `/a/b`, ...; its pattern matches them \
+(1 real path of the region)",
+            ),
+        ];
+        for (deviation, expected) in cases {
+            assert_eq!(deviation_statement(&deviation), expected);
+        }
+    }
+
+    #[test]
     fn counts_are_grouped_by_thousands() {
         let cases = [(0, "0"), (999, "999"), (1000, "1,000"), (18887, "18,887")];
         for (count, expected) in cases {

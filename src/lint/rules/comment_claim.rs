@@ -9,7 +9,7 @@
 use crate::claim::{self, Claim};
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::context::{PathSet, both, grants, minus};
+use crate::lint::context::{PathSet, both, minus};
 use crate::lint::examples::{Paths, examples, listed};
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::FileRule;
@@ -65,17 +65,9 @@ declare_lint! {
 const EXAMPLES: usize = 4;
 
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
-    for rule in &context.profile.file_rules {
-        if grants(rule) {
-            continue;
-        }
-        let Some(comment) = context.trailing_comment(rule) else {
-            continue;
-        };
-        let Some(claim) = claim::parse(comment) else {
-            continue;
-        };
-        if let Some(finding) = compare(lint, context, rule, comment, &claim) {
+    for claimed in claim::rule_claims(context.profile, context.sources) {
+        let rule = &context.profile.file_rules[claimed.rule];
+        if let Some(finding) = compare(lint, context, rule, &claimed.comment, &claimed.claim) {
             diagnostics.push(finding);
         }
     }
