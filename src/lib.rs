@@ -7,6 +7,7 @@
 //! - `parse`: profile text to an AST with spans, recovering from errors;
 //! - `resolve`: includes, variables and the semantic checks of the language;
 //! - `compile`: patterns to automata, file rules to the permission automaton;
+//! - [`claim`]: what a deny rule's trailing comment claims, as patterns;
 //! - `analyze`: query, explain, prove and diff, as automata operations;
 //! - `lint`: the lint registry and its checks;
 //! - `report`: text, JSON and SARIF renderers of diagnostics and results;
@@ -16,6 +17,7 @@
 
 pub mod analyze;
 pub mod builtin;
+pub mod claim;
 pub mod cli;
 pub mod compile;
 pub mod diagnostic;

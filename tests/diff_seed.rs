@@ -1,14 +1,20 @@
 //! `aaprove diff docker-default profiles/docker_allow_checkpoint.profile`:
 //! the regions reported are exactly where the two profiles' compiled
 //! policies differ, checked against `apparmor_parser`; and the report, read
-//! as a whole, in a snapshot.
+//! as a whole, in a snapshot. Where a commented deny rule does not do
+//! what its comment says, the report says so, and the parser agrees with
+//! what it says about the rule's pattern.
 
 mod cli_support;
 mod support;
 
-use aaprove::analyze::diff::{Change, DiffOptions, Inventory, ProfileDiff, diff_profiles};
+use aaprove::analyze::diff::{
+    Change, Deviation, DiffInput, DiffOptions, Direction, Inventory, ProfileDiff, Region, Side,
+    diff_profiles,
+};
 use aaprove::analyze::witness as summary;
 use aaprove::builtin;
+use aaprove::claim::{self, RuleClaim};
 use aaprove::compile::{Half, Limits, PermissionAutomaton};
 use aaprove::model::{FilePerms, Profile};
 use aaprove::resolve::{self, Input, ResolveOptions};
@@ -25,6 +31,11 @@ fn read(path: &str) -> String {
 
 /// The profile of `text`, resolved as `aaprove` does (system includes).
 fn resolve(name: &str, text: &str) -> Profile {
+    resolve_with_claims(name, text).0
+}
+
+/// The profile of `text` and the claims of its commented deny rules.
+fn resolve_with_claims(name: &str, text: &str) -> (Profile, Vec<RuleClaim>) {
     let options = ResolveOptions {
         include_dirs: Vec::new(),
         use_system_dir: true,
@@ -40,7 +51,9 @@ fn resolve(name: &str, text: &str) -> Profile {
         "{name}: {:#?}",
         resolved.diagnostics
     );
-    resolved.profiles.remove(0)
+    let profile = resolved.profiles.remove(0);
+    let claims = claim::rule_claims(&profile, &resolved.sources);
+    (profile, claims)
 }
 
 fn seed_texts() -> (String, String) {
@@ -56,6 +69,48 @@ fn seed_diff(perms: &str) -> ProfileDiff {
     };
     let (base, new) = (resolve("docker-default", &base), resolve(SEED, &new));
     diff_profiles(&base, &new, &options, &Inventory::builtin()).unwrap()
+}
+
+/// The diff of two profile texts with the claims of their comments, and
+/// the new profile.
+fn claimed_diff(base: (&str, &str), new: (&str, &str), perms: &str) -> (ProfileDiff, Profile) {
+    let options = DiffOptions {
+        perms: FilePerms::from_letters(perms).unwrap(),
+        ..DiffOptions::default()
+    };
+    let (base, base_claims) = resolve_with_claims(base.0, base.1);
+    let (new, new_claims) = resolve_with_claims(new.0, new.1);
+    let input = |profile, claims| DiffInput { profile, claims };
+    let diff = diff_profiles(
+        input(&base, &base_claims),
+        input(&new, &new_claims),
+        &options,
+        &Inventory::builtin(),
+    );
+    (diff.unwrap(), new)
+}
+
+fn seed_claimed_diff() -> (ProfileDiff, Profile) {
+    let (base, new) = seed_texts();
+    claimed_diff(("docker-default", &base), (SEED, &new), "w")
+}
+
+fn region(diff: &ProfileDiff, change: Change) -> &Region {
+    diff.regions.iter().find(|r| r.change == change).unwrap()
+}
+
+/// The deviation of the region in `direction` of the new profile's rule
+/// on `line`.
+fn deviation<'r>(
+    region: &'r Region,
+    new: &Profile,
+    line: &str,
+    direction: Direction,
+) -> &'r Deviation {
+    let found = region.deviations.iter().find(|d| {
+        d.side == Side::New && d.direction == direction && new.file_rules[d.rule].pattern == line
+    });
+    found.unwrap_or_else(|| panic!("{line}: {:#?}", region.deviations))
 }
 
 #[test]
@@ -125,12 +180,12 @@ fn regions_are_the_difference_of_the_compiled_policies() {
     assert_eq!(checked, 1392 + 483 + 17013);
 }
 
-/// Where the seed's glob does not do what its comment says, the report
-/// shows it: `shm*` is denied by the very rule whose comment promises it,
-/// and names the comment says are denied (`ngroups_max`, `osrelease`, the
+/// The witnesses show the deciding rules with their comments: `shm*` is
+/// denied by the very rule whose comment promises it, and names the
+/// comment says are denied (`ngroups_max`, `osrelease`, the
 /// subdirectories) are allowed.
 #[test]
-fn the_report_shows_where_the_seed_deviates_from_its_comment() {
+fn the_witnesses_show_the_seed_rule_beside_its_comment() {
     let run = aaprove(&["diff", "docker-default", SEED, "--perm", "w"], "");
     assert_eq!(run.code, 1, "{}", run.stderr);
     let lost = run
@@ -250,4 +305,157 @@ fn summaries_are_inside_their_regions_and_cover_them() {
         let missed = summary::difference(&region.set, &union, &limits).unwrap();
         assert!(summary::is_empty(&missed));
     }
+}
+
+const SEED_KERNEL_RULE: &str = "/proc/sys/kernel/{?,??,[^n][^s]*}";
+
+/// The gained region holds the names the comment says are denied and the
+/// pattern leaves out (`osrelease`, `msgmax`, everything in `keys/`); the
+/// lost region the `shm*` names the comment excludes and the pattern
+/// denies. Both are said, with the rule's place and real paths.
+#[test]
+fn the_report_says_where_the_seed_deviates_from_its_comment() {
+    let (diff, new) = seed_claimed_diff();
+    let gained = region(&diff, Change::Gained);
+    let unmatched = deviation(gained, &new, SEED_KERNEL_RULE, Direction::Unmatched);
+    let kernel = |name: &str| format!("/proc/sys/kernel/{name}");
+    for name in [
+        "osrelease",
+        "msgmax",
+        "keys/",
+        "keys/maxkeys",
+        "ngroups_max",
+    ] {
+        assert!(*unmatched.set.classify(kernel(name).as_bytes()), "{name}");
+    }
+    assert!(!*unmatched.set.classify(b"/proc/sys/kernel/ns_last_pid"));
+    assert_eq!(unmatched.real_count, gained.real_count - 1);
+    let lost = region(&diff, Change::Lost);
+    let matched = deviation(lost, &new, SEED_KERNEL_RULE, Direction::Matched);
+    for name in ["shmmax", "shmall", "shmmni", "shm_rmid_forced"] {
+        assert!(*matched.set.classify(kernel(name).as_bytes()), "{name}");
+    }
+    assert!(!*matched.set.classify(b"/proc/sys/kernel/sem"));
+    assert!(matched.examples.iter().all(|e| e.real));
+
+    let run = aaprove(&["diff", "docker-default", SEED, "--perm", "w"], "");
+    let (gained, lost) = run
+        .stdout
+        .split_once("- w (owner, other): allowed by base only")
+        .unwrap();
+    let head = "where the new rule at profiles/docker_allow_checkpoint.profile:21:3 \
+does not do what its comment says:";
+    let says = [
+        (
+            gained,
+            "the comment says it denies `/proc/sys/kernel/msgmax`, ",
+            "; its pattern does not match them (32 real paths of the region)",
+        ),
+        (
+            lost,
+            "the comment says it does not deny `/proc/sys/kernel/shmall`, \
+`/proc/sys/kernel/shmmax`, ",
+            "; its pattern matches them (5 real paths of the region)",
+        ),
+    ];
+    for (text, start, end) in says {
+        assert!(text.contains(head), "{text}");
+        let line = text.lines().find(|l| l.trim_start().starts_with(start));
+        let line = line.unwrap_or_else(|| panic!("{start}: {text}"));
+        assert!(line.ends_with(end), "{line}");
+    }
+    let shm_witness = lost.split("/proc/sys/kernel/shmall (real path)").nth(1);
+    let mark = shm_witness.unwrap().lines().nth(3).unwrap().trim();
+    let expected = "! the comment of the new rule at profiles/docker_allow_checkpoint.profile:21:3 \
+says it does not deny it; its pattern matches it";
+    assert_eq!(mark, expected);
+}
+
+/// What each deviation says about its rule's pattern is what the parser
+/// compiles: a profile of `file,` and the rule alone allows every real
+/// path of an `unmatched` set and denies every real path of a `matched`
+/// one, and the examples shown, real or not.
+#[test]
+fn deviations_agree_with_the_parser() {
+    if !oracle::available("deviations_agree_with_the_parser") {
+        return;
+    }
+    let (diff, new) = seed_claimed_diff();
+    let (base_text, _) = seed_texts();
+    let base = resolve("docker-default", &base_text);
+    let inventories: Vec<String> = INVENTORIES
+        .iter()
+        .map(|name| read(&format!("fixtures/inventory/{name}")))
+        .collect();
+    let mut checked = 0;
+    for region in &diff.regions {
+        assert!(!region.deviations.is_empty(), "{:?}", region.change);
+        for deviation in &region.deviations {
+            let profile = match deviation.side {
+                Side::Base => &base,
+                Side::New => &new,
+            };
+            let rule = &profile.file_rules[deviation.rule];
+            let text = format!("profile t {{\n  file,\n  deny {} w,\n}}\n", rule.pattern);
+            let policy = CompiledPolicy::compile(&text).expect("the rule compiles");
+            let real = inventories.iter().flat_map(|text| text.lines());
+            let real = real.map(|path| path.as_bytes().to_vec());
+            let examples = deviation.examples.iter().map(|e| e.path.clone());
+            let paths: Vec<Vec<u8>> = real.filter(|p| *deviation.set.classify(p)).collect();
+            assert!(paths.len() >= deviation.real_count);
+            for path in paths.into_iter().chain(examples) {
+                assert!(*region.set.classify(&path), "{path:?} leaves the region");
+                let allowed = policy.lookup(&path).half(Half::Owner).allow;
+                let denied = !allowed.contains(FilePerms::WRITE);
+                let expected = deviation.direction == Direction::Matched;
+                assert_eq!(denied, expected, "{}: {path:?}", rule.pattern);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 50, "{checked}");
+}
+
+/// A comment that says what its pattern does gives no statement: not the
+/// corrected profile's, nor a pattern written to match its comment.
+#[test]
+fn a_comment_that_matches_its_pattern_is_not_reported() {
+    let run = aaprove(
+        &[
+            "diff",
+            "docker-default",
+            "profiles/docker_allow_checkpoint.corrected.profile",
+            "--perm",
+            "w",
+        ],
+        "",
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(!run.stdout.contains("where the new rule"), "{}", run.stdout);
+    assert!(
+        !run.stdout.contains("comment of the new rule"),
+        "{}",
+        run.stdout
+    );
+
+    let base = "profile t {\n  file,\n}\n";
+    let new = |pattern: &str| {
+        format!(
+            "profile t {{\n  file,\n  deny {pattern} w,  # deny everything except ns* in /proc/sys/kernel\n}}\n"
+        )
+    };
+    let exact = new("/proc/sys/kernel/{[^n/]*,n,n[^s/]*}{,/**}");
+    let (diff, _) = claimed_diff(("base", base), ("exact", &exact), "w");
+    assert_eq!(diff.regions.len(), 1);
+    assert!(diff.regions[0].deviations.is_empty());
+    let trap = new(SEED_KERNEL_RULE);
+    let (diff, _) = claimed_diff(("base", base), ("trap", &trap), "w");
+    assert_eq!(diff.regions.len(), 1);
+    let directions: Vec<Direction> = diff.regions[0]
+        .deviations
+        .iter()
+        .map(|d| d.direction)
+        .collect();
+    // The region is what the rule denies: only the matched direction lies in it.
+    assert_eq!(directions, [Direction::Matched]);
 }

@@ -30,8 +30,12 @@
 //! proven inside its region (see [`summary`]).
 //!
 //! The rules shown for a witness are those the explain engine
-//! ([`super::explain`]) names as deciding each slice.
+//! ([`super::explain`]) names as deciding each slice. When a side's deny
+//! rules carry comments with a checkable claim ([`crate::claim`]), each
+//! region also says where such a rule does not do what its comment says
+//! inside the region ([`deviation`]), and which witnesses lie there.
 
+pub mod deviation;
 pub mod summary;
 
 use std::fmt;
@@ -42,11 +46,13 @@ use crate::analyze::other_rules::{OtherRulesDiff, diff_other_rules};
 use crate::analyze::query::{PermissionDecision, decide};
 use crate::analyze::rule_diff::{RuleChange, diff_file_rules};
 use crate::analyze::witness;
+use crate::claim::RuleClaim;
 use crate::compile::{
     CompileError, Dfa, Half, HalfPermissions, Limits, PathPermissions, PermissionAutomaton,
 };
 use crate::model::{FilePerms, Profile};
 
+pub use self::deviation::{Deviation, Direction};
 pub use crate::analyze::witness::{Inventory, PatternSetError, SetSize, WitnessPath, display_path};
 
 /// Every permission letter a file rule can give: `rwalkmx`.
@@ -157,6 +163,9 @@ pub struct RegionWitness {
     pub real: bool,
     pub base: SideVerdict,
     pub new: SideVerdict,
+    /// The deviations of the region ([`Region::deviations`], by index)
+    /// whose paths hold this witness.
+    pub deviations: Vec<usize>,
 }
 
 /// The paths on which the two profiles differ in one way, for one or more
@@ -179,6 +188,9 @@ pub struct Region {
     pub summary_complete: bool,
     /// Real paths first, then the shortest paths of the automaton.
     pub witnesses: Vec<RegionWitness>,
+    /// Where a commented deny rule of either side does not do what its
+    /// comment says, inside the region: base side first, in rule order.
+    pub deviations: Vec<Deviation>,
 }
 
 /// Everything `aaprove diff` reports about two profiles.
@@ -236,34 +248,55 @@ impl fmt::Display for DiffError {
 
 impl std::error::Error for DiffError {}
 
-/// A profile with its permission automaton.
+/// A profile to compare, with the claims its deny rules' comments make
+/// (none when the profile is given alone).
+#[derive(Clone, Copy, Debug)]
+pub struct DiffInput<'a> {
+    pub profile: &'a Profile,
+    pub claims: &'a [RuleClaim],
+}
+
+impl<'a> From<&'a Profile> for DiffInput<'a> {
+    fn from(profile: &'a Profile) -> DiffInput<'a> {
+        DiffInput {
+            profile,
+            claims: &[],
+        }
+    }
+}
+
+/// A profile with its permission automaton and its rules' claims.
 #[derive(Clone, Copy, Debug)]
 pub struct Compiled<'a> {
     pub profile: &'a Profile,
     pub automaton: &'a PermissionAutomaton,
+    pub claims: &'a [RuleClaim],
 }
 
 /// Compares two profiles: the semantic view of their file rules, the rule
 /// view, and their non-file rules.
-pub fn diff_profiles(
-    base: &Profile,
-    new: &Profile,
+pub fn diff_profiles<'a>(
+    base: impl Into<DiffInput<'a>>,
+    new: impl Into<DiffInput<'a>>,
     options: &DiffOptions,
     inventory: &Inventory,
 ) -> Result<ProfileDiff, DiffError> {
-    let build = |profile, side| {
-        PermissionAutomaton::build(profile, &options.limits)
+    let (base, new) = (base.into(), new.into());
+    let build = |input: DiffInput, side| {
+        PermissionAutomaton::build(input.profile, &options.limits)
             .map_err(|error| DiffError::Compile { side, error })
     };
     let base_automaton = build(base, Side::Base)?;
     let new_automaton = build(new, Side::New)?;
     let base = Compiled {
-        profile: base,
+        profile: base.profile,
         automaton: &base_automaton,
+        claims: base.claims,
     };
     let new = Compiled {
-        profile: new,
+        profile: new.profile,
         automaton: &new_automaton,
+        claims: new.claims,
     };
     Ok(ProfileDiff {
         regions: file_regions(base, new, options, inventory)?,
@@ -307,8 +340,47 @@ pub fn file_regions(
     }
     groups.sort_by_key(|group| group.change);
     let universe = witness::path_universe(limits);
-    let describe = |group| describe_region(group, base, new, &universe, inventory, limits);
+    let deviations = claim_deviations(base, new, &universe, limits)?;
+    let describe = |group| {
+        let region = describe_region(group, base, new, &universe, inventory, limits)?;
+        with_deviations(region, &deviations, inventory, limits)
+    };
     groups.into_iter().map(describe).collect()
+}
+
+/// Where the claimed rules of both sides depart from their comments, on
+/// the whole path universe: base side first.
+fn claim_deviations(
+    base: Compiled,
+    new: Compiled,
+    universe: &Dfa<bool>,
+    limits: &Limits,
+) -> Result<Vec<deviation::RuleDeviation>, DiffError> {
+    let mut found = Vec::new();
+    for (side, compiled) in [(Side::Base, base), (Side::New, new)] {
+        let of_side =
+            deviation::rule_deviations(side, compiled.profile, compiled.claims, universe, limits);
+        found.extend(of_side.map_err(DiffError::TooLarge)?);
+    }
+    Ok(found)
+}
+
+/// `region` with the deviations inside it, and each witness marked with
+/// those holding it.
+fn with_deviations(
+    mut region: Region,
+    deviations: &[deviation::RuleDeviation],
+    inventory: &Inventory,
+    limits: &Limits,
+) -> Result<Region, DiffError> {
+    let found = deviation::in_region(deviations, &region.slices, &region.set, inventory, limits);
+    region.deviations = found.map_err(DiffError::TooLarge)?;
+    for witness in &mut region.witnesses {
+        let holds = |(_, d): &(usize, &Deviation)| *d.set.classify(&witness.path);
+        let held = region.deviations.iter().enumerate().filter(holds);
+        witness.deviations = held.map(|(index, _)| index).collect();
+    }
+    Ok(region)
 }
 
 /// Slices of one kind that differ on the same paths.
@@ -411,6 +483,7 @@ fn describe_region(
             new: verdict(new, &witness.path, &group.slices),
             path: witness.path,
             real: witness.real,
+            deviations: Vec::new(),
         })
         .collect();
     Ok(Region {
@@ -422,6 +495,7 @@ fn describe_region(
         summary: description.summary,
         summary_complete: description.summary_complete,
         witnesses,
+        deviations: Vec::new(),
     })
 }
 

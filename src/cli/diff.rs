@@ -16,12 +16,14 @@ use clap::Args;
 use serde::Serialize;
 
 use crate::analyze::diff::{
-    Change, DiffOptions, Inventory, ProfileDiff, Region, RegionWitness, SetSize, SideVerdict,
-    Slice, diff_profiles, display_path,
+    Change, Deviation, DiffInput, DiffOptions, Direction, Inventory, ProfileDiff, Region,
+    RegionWitness, SetSize, Side, SideVerdict, Slice, diff_profiles, display_path,
 };
 use crate::analyze::map::{MapAccess, MapDecision};
 use crate::analyze::other_rules::{Comparison, Uncovered};
 use crate::analyze::rule_diff::{ChangedField, NormalRule, RuleChange, qualifiers_text};
+use crate::analyze::witness;
+use crate::claim::{self, RuleClaim};
 use crate::compile::Half;
 use crate::model::{FilePerms, Origin, OtherRule, Profile};
 use crate::report::text as diagnostic_text;
@@ -115,7 +117,7 @@ fn compare(args: &DiffArgs) -> Result<DiffReport, String> {
         ..DiffOptions::default()
     };
     let started = std::time::Instant::now();
-    let diff = diff_profiles(&base.profile, &new.profile, &options, &inventory)
+    let diff = diff_profiles(base.input(), new.input(), &options, &inventory)
         .map_err(|error| error.to_string())?;
     log::info!("compared the profiles in {:?}", started.elapsed());
     Ok(DiffReport {
@@ -169,6 +171,17 @@ pub struct LoadedProfile {
     pub input: String,
     pub sources: SourceMap,
     pub profile: Profile,
+    /// The deny rules whose trailing comment has a checkable claim.
+    pub claims: Vec<RuleClaim>,
+}
+
+impl LoadedProfile {
+    fn input(&self) -> DiffInput<'_> {
+        DiffInput {
+            profile: &self.profile,
+            claims: &self.claims,
+        }
+    }
 }
 
 /// Reads `input` (a file, or the name of a built-in profile) and picks its
@@ -191,10 +204,12 @@ pub(super) fn load_profile(
         return Err(format!("`{input}` has errors; fix them before comparing"));
     }
     let profile = pick_profile(input, resolved.profiles, name)?;
+    let claims = claim::rule_claims(&profile, &resolved.sources);
     Ok(LoadedProfile {
         input: input.to_string(),
         sources: resolved.sources,
         profile,
+        claims,
     })
 }
 
@@ -469,10 +484,93 @@ fn region_text(region: &Region, report: &DiffReport) -> String {
         region.real_count,
         thousands(report.inventory_size)
     ));
+    out.push_str(&deviations_text(region, report));
     for witness in &region.witnesses {
         out.push_str(&witness_text(witness, region, report));
     }
     out
+}
+
+/// The loaded profile of `side`.
+fn loaded(report: &DiffReport, side: Side) -> &LoadedProfile {
+    match side {
+        Side::Base => &report.base,
+        Side::New => &report.new,
+    }
+}
+
+/// Where the rule of a deviation is written.
+fn deviation_site(deviation: &Deviation, report: &DiffReport) -> RuleSite {
+    let loaded = loaded(report, deviation.side);
+    RuleSite::of(
+        &loaded.profile.file_rules[deviation.rule].origin,
+        &loaded.sources,
+    )
+}
+
+/// For each rule that departs from its comment inside the region, a
+/// headline with the rule, then one line per direction.
+fn deviations_text(region: &Region, report: &DiffReport) -> String {
+    let mut out = String::new();
+    let mut previous: Option<(Side, usize)> = None;
+    for deviation in &region.deviations {
+        if previous != Some((deviation.side, deviation.rule)) {
+            let site = deviation_site(deviation, report);
+            let head = format!(
+                "where the {} rule at {} does not do what its comment says:",
+                deviation.side.name(),
+                site.location(),
+            );
+            let head = paint(&head, coloured(AnsiColor::Yellow));
+            out.push_str(&format!("    {head}\n      {}\n", site.text));
+            previous = Some((deviation.side, deviation.rule));
+        }
+        out.push_str(&format!("      {}\n", deviation_statement(deviation)));
+    }
+    out
+}
+
+/// "the comment says it denies `a`, `b`, ...; its pattern does not match
+/// them (33 real paths)".
+fn deviation_statement(deviation: &Deviation) -> String {
+    let mut paths: Vec<String> = deviation
+        .examples
+        .iter()
+        .map(|example| format!("`{}`", display_path(&example.path)))
+        .collect();
+    let more = match witness::set_size(&deviation.set) {
+        SetSize::Finite(count) => count > paths.len() as u128,
+        SetSize::Empty => false,
+        SetSize::FiniteHuge | SetSize::Infinite => true,
+    };
+    if more {
+        paths.push("...".to_string());
+    }
+    let (says, does) = match deviation.direction {
+        Direction::Unmatched => ("denies", "its pattern does not match them"),
+        Direction::Matched => ("does not deny", "its pattern matches them"),
+    };
+    format!(
+        "the comment says it {says} {}; {does} ({} of the region)",
+        paths.join(", "),
+        count_text(deviation.real_count, "real path")
+    )
+}
+
+/// The line under a witness that lies where a rule departs from its
+/// comment.
+fn witness_deviation_text(deviation: &Deviation, report: &DiffReport) -> String {
+    let says = match deviation.direction {
+        Direction::Unmatched => "denies it; its pattern does not match it",
+        Direction::Matched => "does not deny it; its pattern matches it",
+    };
+    let site = deviation_site(deviation, report);
+    let text = format!(
+        "! the comment of the {} rule at {} says it {says}",
+        deviation.side.name(),
+        site.location()
+    );
+    format!("      {}\n", paint(&text, coloured(AnsiColor::Yellow)))
 }
 
 fn witness_text(witness: &RegionWitness, region: &Region, report: &DiffReport) -> String {
@@ -492,6 +590,9 @@ fn witness_text(witness: &RegionWitness, region: &Region, report: &DiffReport) -
     ];
     for (name, verdict, loaded) in sides {
         out.push_str(&verdict_lines(name, verdict, &region.slices, loaded));
+    }
+    for &index in &witness.deviations {
+        out.push_str(&witness_deviation_text(&region.deviations[index], report));
     }
     out
 }
@@ -734,6 +835,7 @@ fn json_region(region: &Region, report: &DiffReport) -> serde_json::Value {
                 "real": w.real,
                 "base": verdict(&w.base, &report.base),
                 "new": verdict(&w.new, &report.new),
+                "comment_deviations": w.deviations,
             })
         })
         .collect();
@@ -745,7 +847,30 @@ fn json_region(region: &Region, report: &DiffReport) -> serde_json::Value {
         "size": size_json(region.size),
         "real_count": region.real_count,
         "witnesses": witnesses,
+        "comment_deviations": json_deviations(region, report),
     })
+}
+
+/// The region's deviations; a witness's `comment_deviations` are indices
+/// into this list.
+fn json_deviations(region: &Region, report: &DiffReport) -> Vec<serde_json::Value> {
+    let each = region.deviations.iter().map(|deviation| {
+        let examples: Vec<serde_json::Value> = deviation
+            .examples
+            .iter()
+            .map(|e| serde_json::json!({"path": display_path(&e.path), "real": e.real}))
+            .collect();
+        serde_json::json!({
+            "side": deviation.side.name(),
+            "rule": deviation_site(deviation, report),
+            "comment": deviation.comment,
+            "direction": deviation.direction.name(),
+            "statement": deviation_statement(deviation),
+            "real_count": deviation.real_count,
+            "examples": examples,
+        })
+    });
+    each.collect()
 }
 
 fn json_rule_changes(report: &DiffReport) -> Vec<serde_json::Value> {
@@ -836,6 +961,42 @@ mod tests {
         ];
         for (slices, expected) in cases {
             assert_eq!(slices_text(slices), *expected);
+        }
+    }
+
+    #[test]
+    fn deviations_are_stated_with_their_examples_and_count() {
+        use crate::analyze::witness::{WitnessPath, pattern_set};
+        let limits = crate::compile::Limits::default();
+        let deviation = |set: &str, examples: &[&str], real_count, direction| Deviation {
+            side: Side::New,
+            rule: 0,
+            comment: String::new(),
+            direction,
+            set: pattern_set(set, &limits).unwrap(),
+            real_count,
+            examples: examples
+                .iter()
+                .map(|path| WitnessPath {
+                    path: path.as_bytes().to_vec(),
+                    real: true,
+                })
+                .collect(),
+        };
+        let cases = [
+            (
+                deviation("/a/{b,c}", &["/a/b", "/a/c"], 2, Direction::Unmatched),
+                "the comment says it denies `/a/b`, `/a/c`; its pattern does not match them \
+(2 real paths of the region)",
+            ),
+            (
+                deviation("/a/*", &["/a/b"], 1, Direction::Matched),
+                "the comment says it does not deny `/a/b`, ...; its pattern matches them \
+(1 real path of the region)",
+            ),
+        ];
+        for (deviation, expected) in cases {
+            assert_eq!(deviation_statement(&deviation), expected);
         }
     }
 

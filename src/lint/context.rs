@@ -261,14 +261,7 @@ impl<'a> LintContext<'a> {
     /// The text of the comment after `rule` on the line where it ends, up
     /// to any second `#` (where a fixture's `# expect:` starts).
     pub fn trailing_comment(&self, rule: &FileRule) -> Option<&'a str> {
-        let span = rule.origin.span;
-        let file = self.sources.get(span.file);
-        let line = file.line_text(file.line_index(span.end));
-        let line_start = line.as_ptr() as usize - file.text.as_ptr() as usize;
-        let after = line.get((span.end as usize).saturating_sub(line_start)..)?;
-        let comment = after.trim_start().strip_prefix('#')?;
-        let comment = comment.split('#').next().unwrap_or("");
-        Some(comment.trim()).filter(|comment| !comment.is_empty())
+        crate::claim::trailing_comment(self.sources, rule)
     }
 }
 

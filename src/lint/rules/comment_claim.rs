@@ -1,13 +1,15 @@
 //! L011 `comment-claim`: a deny rule whose trailing comment says it does
 //! something its pattern does not.
 //!
-//! A few common ways of describing a deny rule have a checkable form; the
-//! comment is parsed into a set of paths and compared with the pattern by
-//! automata. Comments of any other form are not read.
+//! A few common ways of describing a deny rule have a checkable form;
+//! [`crate::claim`] parses the comment into a set of paths, compared here
+//! with the pattern by automata over canonical paths. Comments of any
+//! other form are not read.
 
+use crate::claim::{self, Claim};
 use crate::declare_lint;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::lint::context::{PathSet, both, grants, minus};
+use crate::lint::context::{PathSet, both, minus};
 use crate::lint::examples::{Paths, examples, listed};
 use crate::lint::{Check, Lint, LintContext};
 use crate::model::FileRule;
@@ -62,120 +64,21 @@ declare_lint! {
 
 const EXAMPLES: usize = 4;
 
-/// A set of paths a comment describes, as patterns.
-#[derive(Debug, PartialEq, Eq)]
-struct Claim {
-    /// The paths the comment talks about: the comparison looks only here.
-    scope: String,
-    /// The paths it says are denied, before `excluded` is taken out.
-    denied: String,
-    /// The paths it says are not denied, each with all below it.
-    excluded: Vec<String>,
-}
-
 fn check(lint: &Lint, context: &LintContext, diagnostics: &mut Vec<Diagnostic>) {
-    for rule in &context.profile.file_rules {
-        if grants(rule) {
-            continue;
-        }
-        let Some(comment) = context.trailing_comment(rule) else {
-            continue;
-        };
-        let Some(claim) = parse(comment) else {
-            continue;
-        };
-        if let Some(finding) = compare(lint, context, rule, comment, &claim) {
+    for claimed in claim::rule_claims(context.profile, context.sources) {
+        let rule = &context.profile.file_rules[claimed.rule];
+        if let Some(finding) = compare(lint, context, rule, &claimed.comment, &claimed.claim) {
             diagnostics.push(finding);
         }
     }
 }
 
-/// The claim of a comment of one of the known forms.
-fn parse(comment: &str) -> Option<Claim> {
-    let lower = comment.to_lowercase();
-    let words: Vec<&str> = lower.split_whitespace().collect();
-    if words.first() != Some(&"deny") {
-        return None;
-    }
-    if let Some(at) = lower.find("directly in ") {
-        let dir = directory(&lower[at + "directly in ".len()..])?;
-        return Some(Claim {
-            scope: format!("{dir}/**"),
-            denied: format!("{dir}/*"),
-            excluded: Vec::new(),
-        });
-    }
-    if let Some(at) = lower.find("everything except ") {
-        let rest = &lower[at + "everything except ".len()..];
-        let split = rest.rfind(" in /")?;
-        let dir = directory(&rest[split + " in ".len()..])?;
-        let names = names(&rest[..split])?;
-        let excluded = names.iter().map(|name| format!("{dir}/{name}")).collect();
-        return Some(Claim {
-            scope: format!("{dir}/**"),
-            denied: format!("{dir}/**"),
-            excluded,
-        });
-    }
-    if words.get(2) == Some(&"except") && words[1].starts_with('/') {
-        let dir = directory(words[1])?;
-        let rest = lower.split_once(" except ")?.1;
-        let excluded = names(rest)?;
-        let inside = |name: &String| name.starts_with(&format!("{dir}/"));
-        return excluded.iter().all(inside).then(|| Claim {
-            scope: format!("{dir}/**"),
-            denied: format!("{dir}/**"),
-            excluded,
-        });
-    }
-    None
-}
-
-/// The directory a phrase starts with: a path, without a trailing `/` or
-/// punctuation.
-fn directory(text: &str) -> Option<String> {
-    let word = text.split_whitespace().next()?;
-    let word = word
-        .trim_end_matches([',', '.', ';', ':', ')'])
-        .trim_end_matches('/');
-    let plain = |c: char| c.is_ascii_alphanumeric() || "/_-.@".contains(c);
-    (word.starts_with('/') && word.chars().all(plain)).then(|| word.to_string())
-}
-
-/// The names of a list such as "shm* and ns*(ns_last_pid)", each a glob
-/// without spaces; parentheses are remarks and are dropped.
-fn names(text: &str) -> Option<Vec<String>> {
-    let mut plain = String::new();
-    let mut depth = 0usize;
-    for c in text.chars() {
-        match c {
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => plain.push(c),
-            _ => {}
-        }
-    }
-    let names: Vec<String> = plain
-        .replace(" and ", ",")
-        .replace(" or ", ",")
-        .split(',')
-        .map(|name| name.trim().to_string())
-        .filter(|name| !name.is_empty())
-        .collect();
-    let glob = |c: char| c.is_ascii_alphanumeric() || "/_-.*?".contains(c);
-    let valid = !names.is_empty() && names.iter().all(|name| name.chars().all(glob));
-    valid.then_some(names)
-}
-
-/// The claim's set: the scope without the excluded names and their trees.
+/// The claim's scope and set, over canonical paths.
 fn claimed(context: &LintContext, claim: &Claim) -> Option<(PathSet, PathSet)> {
     let scope = context.pattern(&claim.scope)?;
-    let mut set = (*context.pattern(&claim.denied)?).clone();
-    for name in &claim.excluded {
-        let excluded = context.pattern(&format!("{name}{{,/**}}"))?;
-        set = minus(&set, &excluded, &context.limits)?;
-    }
-    Some((scope, std::rc::Rc::new(Paths::new(set))))
+    let set = |text: &str| Some(context.pattern(text)?.dfa.clone());
+    let claimed = claim.claimed_set(set, &context.limits)?;
+    Some((scope, std::rc::Rc::new(Paths::new(claimed))))
 }
 
 fn compare(
@@ -225,42 +128,6 @@ fn compare(
 mod tests {
     use super::*;
     use crate::lint::rules::tests::{lint_text, profile_text};
-
-    fn claim(scope: &str, denied: &str, excluded: &[&str]) -> Option<Claim> {
-        Some(Claim {
-            scope: scope.to_string(),
-            denied: denied.to_string(),
-            excluded: excluded.iter().map(|name| name.to_string()).collect(),
-        })
-    }
-
-    #[test]
-    fn parses_the_known_forms() {
-        let cases: &[(&str, Option<Claim>)] = &[
-            (
-                "deny write for all files directly in /proc (not in a subdir)",
-                claim("/proc/**", "/proc/*", &[]),
-            ),
-            (
-                "deny everything except shm* and ns*(ns_last_pid) in /proc/sys/kernel/",
-                claim(
-                    "/proc/sys/kernel/**",
-                    "/proc/sys/kernel/**",
-                    &["/proc/sys/kernel/shm*", "/proc/sys/kernel/ns*"],
-                ),
-            ),
-            (
-                "deny /proc/sys except /proc/sys/k* (effectively /proc/sys/kernel)",
-                claim("/proc/sys/**", "/proc/sys/**", &["/proc/sys/k*"]),
-            ),
-            ("deny /proc/sys except /etc/x", None),
-            ("allow everything except x in /a", None),
-            ("suppress ptrace denials", None),
-        ];
-        for (comment, expected) in cases {
-            assert_eq!(parse(comment), *expected, "{comment}");
-        }
-    }
 
     #[test]
     fn compares_claims_with_patterns() {
