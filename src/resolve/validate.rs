@@ -527,7 +527,7 @@ fn no_group(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
 fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
     let perms = check_perms(check, kind, body);
     no_words_or_arrow(check, kind, body);
-    let (keys, _) = names::condition_keys(kind);
+    let keys = names::condition_keys(kind);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
     let mut seen = Vec::new();
     parts.extend(check_conditions(
@@ -552,7 +552,7 @@ fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
 fn mqueue(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let perms = check_perms(check, "mqueue", body);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
-    let (keys, _) = names::condition_keys("mqueue");
+    let keys = names::condition_keys("mqueue");
     let mut seen = Vec::new();
     parts.extend(check_conditions(
         check,
