@@ -287,6 +287,28 @@ mod tests {
         }
     }
 
+    /// Upstream's group mode has no `in`: `in` is read as a key and the
+    /// `(` after it is an error.
+    #[test]
+    fn groups_take_no_in_lists() {
+        let cases: [(&str, &[&str]); 3] = [
+            ("unix peer=(label=(a b)),", &[]),
+            (
+                "unix peer=(label in (a, b)),",
+                &["`label in (...)` cannot be used in a group"],
+            ),
+            (
+                "dbus peer=(name in (a),label=b),\n  /a r,",
+                &["`name in (...)` cannot be used in a group"],
+            ),
+        ];
+        for (rule, expected) in cases {
+            let (_, diagnostics) = parse(&format!("profile p {{\n  {rule}\n}}\n"));
+            let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(messages, expected, "{rule}");
+        }
+    }
+
     #[test]
     fn deep_nesting_is_an_error_not_an_overflow() {
         let text = "/p ".to_string() + &"{".repeat(10_000) + &"}".repeat(10_000);

@@ -1765,20 +1765,35 @@ impl<'a> Parser<'a> {
         self.unexpected(span, expected)
     }
 
+    /// Whether a condition's operator follows the key just read: `=`,
+    /// `:=` or `in (`.
     fn next_is_assign(&mut self) -> bool {
+        self.next_is_operator() || self.next_is_in_list()
+    }
+
+    /// `=` or `:=` after the key just read. As upstream's
+    /// `{VARIABLE_NAME}/{WS}*=`: `key==x` is `key` with the value `=x`.
+    fn next_is_operator(&mut self) -> bool {
         let mark = self.lexer.pos();
         self.lexer.skip_blanks();
         let rest = self.lexer.rest();
-        // As upstream's `{VARIABLE_NAME}/{WS}*=`: `key==x` is `key` with
-        // the value `=x`.
         let is_assign = rest.starts_with('=') || rest.starts_with(":=");
+        self.lexer.set_pos(mark);
+        is_assign
+    }
+
+    /// `in (` after the key just read.
+    fn next_is_in_list(&mut self) -> bool {
+        let mark = self.lexer.pos();
+        self.lexer.skip_blanks();
+        let rest = self.lexer.rest();
         let is_in = rest.starts_with("in") && {
             let mut probe = Lexer::new(self.file, &rest[2..]);
             probe.skip_blanks();
             probe.rest().starts_with('(')
         };
         self.lexer.set_pos(mark);
-        is_assign || is_in
+        is_in
     }
 
     fn condition_into(&mut self, body: &mut KeyedBody, key: String, span: Span) -> Option<()> {
@@ -1922,7 +1937,17 @@ impl<'a> Parser<'a> {
                         quoted: false,
                         span,
                     };
-                    if self.next_is_assign() {
+                    if self.next_is_in_list() {
+                        // Upstream's group mode reads `in` as one more
+                        // key and has no token for the `(` after it.
+                        let message = format!("`{} in (...)` cannot be used in a group", key.text);
+                        let help = format!("write `{}=(...)`", key.text);
+                        self.syntax_help(span, message, "`in` list in a group", help);
+                        self.skip_past_group();
+                        self.recover();
+                        return None;
+                    }
+                    if self.next_is_operator() {
                         let condition = self.list_condition(key)?;
                         conditions.push(condition);
                     } else {
@@ -1936,6 +1961,20 @@ impl<'a> Parser<'a> {
                     }
                 }
                 _ => return self.unexpected(span, "a condition or `)`"),
+            }
+        }
+    }
+
+    /// Moves past the `)` that closes the group being read, so that
+    /// recovery does not stop at a `,` inside it.
+    fn skip_past_group(&mut self) {
+        let mut depth = 1;
+        while depth > 0 {
+            match self.lexer.token(WordMode::List).0 {
+                Token::OpenParen => depth += 1,
+                Token::CloseParen => depth -= 1,
+                Token::Eof | Token::CloseBrace => return,
+                _ => {}
             }
         }
     }
