@@ -287,6 +287,27 @@ mod tests {
         }
     }
 
+    /// In a variable assignment `#` starts a comment only when a line
+    /// break ends it: on the last line it is one more value.
+    #[test]
+    fn comments_end_assignments_only_before_a_line_break() {
+        let cases: [(&str, &[&str]); 4] = [
+            ("@{A} = a #c\n", &["a"]),
+            ("@{A} = a #c d", &["a", "#c", "d"]),
+            ("@{A} = a#c", &["a#c"]),
+            ("@{A} = #c", &["#c"]),
+        ];
+        for (text, expected) in cases {
+            let (file, diagnostics) = parse(text);
+            assert!(diagnostics.is_empty(), "{text:?}: {diagnostics:?}");
+            let Some(Item::Variable(variable)) = file.items.first() else {
+                panic!("{text:?}: no assignment")
+            };
+            let values: Vec<&str> = variable.values.iter().map(|w| w.text.as_str()).collect();
+            assert_eq!(values, expected, "{text:?}");
+        }
+    }
+
     /// Upstream's group mode has no `in`: `in` is read as a key and the
     /// `(` after it is an error.
     #[test]

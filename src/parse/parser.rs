@@ -529,12 +529,34 @@ impl<'a> Parser<'a> {
         let name = variable_name(&mut self.lexer, '@')?;
         let name_span = self.span(name_start);
         let op = self.assign_op()?;
+        let values = self.without_comments(Self::variable_values)?;
+        if values.is_empty() {
+            let span = self.span(start);
+            self.syntax(
+                span,
+                format!("no value given to `@{{{name}}}`"),
+                "missing value",
+            );
+        }
+        Some(Item::Variable(VariableAssignment {
+            span: self.span(start),
+            name,
+            name_span,
+            op,
+            values,
+        }))
+    }
+
+    /// The values of an assignment, up to the end of its line. Upstream's
+    /// assign mode reads `#` up to a line break as a comment; with no line
+    /// break after it, on the last line, the `#` word is one more value.
+    fn variable_values(&mut self) -> Option<Vec<Word>> {
         let mut values = Vec::new();
         loop {
             self.lexer.skip_blanks();
             match self.lexer.peek_char() {
                 None | Some('\n') => break,
-                Some('#') => {
+                Some('#') if self.lexer.rest().contains('\n') => {
                     self.lexer.skip_line();
                     break;
                 }
@@ -552,21 +574,7 @@ impl<'a> Parser<'a> {
                 _ => values.push(self.value_word()?),
             }
         }
-        if values.is_empty() {
-            let span = self.span(start);
-            self.syntax(
-                span,
-                format!("no value given to `@{{{name}}}`"),
-                "missing value",
-            );
-        }
-        Some(Item::Variable(VariableAssignment {
-            span: self.span(start),
-            name,
-            name_span,
-            op,
-            values,
-        }))
+        Some(values)
     }
 
     /// One value of a variable assignment: a quoted string or a bare word
