@@ -287,6 +287,38 @@ mod tests {
         }
     }
 
+    /// Include directives as upstream's lexer starts them: `include` and a
+    /// blank, or `#include` and anything up to a line break; `if exists`
+    /// only with blanks around it on the line.
+    #[test]
+    fn includes_start_as_upstream_lexes_them() {
+        let cases: [(&str, Option<(&str, bool)>); 10] = [
+            ("#include <x>\n", Some(("x", false))),
+            ("#include\n<x>\n", Some(("x", false))),
+            ("#includex\n", Some(("x", false))),
+            ("#include <x>", None),
+            ("include <x>", Some(("x", false))),
+            ("include \n<x>\n", Some(("x", false))),
+            ("include\n<x>\n", None),
+            ("include if exists <x>\n", Some(("x", true))),
+            ("#include if exists <x>\n", Some(("x", true))),
+            ("include if exists\n<x>\n", None),
+        ];
+        for (text, expected) in cases {
+            let (file, diagnostics) = parse(text);
+            let include = file.items.iter().find_map(|item| match item {
+                Item::Include(include) => Some((include.path.text.as_str(), include.if_exists)),
+                _ => None,
+            });
+            let got = diagnostics.is_empty().then_some(include).flatten();
+            assert_eq!(got, expected, "{text:?}: {diagnostics:?}");
+        }
+
+        let (_, diagnostics) = parse("profile p {\n  include\n  <x>\n}\n");
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`include` needs its file name on the same line"]);
+    }
+
     /// In a variable assignment `#` starts a comment only when a line
     /// break ends it: on the last line it is one more value.
     #[test]

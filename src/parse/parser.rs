@@ -316,17 +316,8 @@ impl<'a> Parser<'a> {
         if !self.lexer.eat("#include") {
             self.lexer.eat("include");
         }
+        let if_exists = self.include_if_exists();
         self.lexer.skip_blanks();
-        let mut if_exists = false;
-        let mark = self.lexer.pos();
-        if self.lexer.eat_keyword("if") {
-            self.lexer.skip_blanks();
-            if self.lexer.eat_keyword("exists") {
-                if_exists = true;
-            } else {
-                self.lexer.set_pos(mark);
-            }
-        }
         let Some((name, magic, name_span)) = self.lexer.include_name() else {
             let span = self.here();
             if self.lexer.rest().starts_with('<') {
@@ -351,6 +342,29 @@ impl<'a> Parser<'a> {
             magic,
             if_exists,
         }))
+    }
+
+    /// Eats ` if exists` after `include` where upstream's lexer reads it
+    /// (`include{WS}+if{WS}+exists/{WS}`): blanks before and between the
+    /// words and a blank after them, all on one line. Anywhere else `if`
+    /// is the file's name.
+    fn include_if_exists(&mut self) -> bool {
+        let is_blank = |c: char| c == ' ' || c == '\t';
+        let rest = self.lexer.rest();
+        let after_blanks = |text: &'a str| {
+            let trimmed = text.trim_start_matches(is_blank);
+            (trimmed.len() < text.len()).then_some(trimmed)
+        };
+        let found = after_blanks(rest)
+            .and_then(|text| text.strip_prefix("if"))
+            .and_then(after_blanks)
+            .and_then(|text| text.strip_prefix("exists"))
+            .filter(|text| text.starts_with(is_blank));
+        if let Some(after) = found {
+            self.lexer
+                .set_pos(self.lexer.pos() + rest.len() - after.len());
+        }
+        found.is_some()
     }
 
     fn abi(&mut self, start: usize) -> Option<Item> {
@@ -1511,6 +1525,13 @@ impl<'a> Parser<'a> {
     fn unknown_rule<T>(&mut self, first: Word) -> Option<T> {
         let keywords = RULE_KEYWORDS.iter().chain(&STATEMENT_KEYWORDS).copied();
         let diagnostic = match suggest::nearest(&first.text, keywords) {
+            // Upstream starts an include only at `include` and a blank.
+            _ if first.text == "include" => syntax_error(
+                first.span,
+                "`include` needs its file name on the same line".to_string(),
+                "no file name after this",
+            )
+            .with_help("write `include <name>` on one line"),
             Some(keyword) => syntax_error(
                 first.span,
                 format!("unknown rule keyword `{}`", first.text),
