@@ -246,6 +246,9 @@ mod tests {
             ("network (send) inet stream,", true),
             ("network inet stream (send),", false),
             ("network send (receive),", false),
+            // Upstream's list mode drops commas: both lists are valid.
+            ("signal (,send,,) peer=a,", true),
+            ("signal () peer=a,", true),
             ("mount options=(ro) /a -> /b,", true),
             ("mount /a options=(ro) -> /b,", false),
             ("mount {a,b} -> /b,", true),
