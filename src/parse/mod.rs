@@ -347,7 +347,7 @@ mod tests {
     /// `(` after it is an error.
     #[test]
     fn groups_take_no_in_lists() {
-        let cases: [(&str, &[&str]); 3] = [
+        let cases: [(&str, &[&str]); 4] = [
             ("unix peer=(label=(a b)),", &[]),
             (
                 "unix peer=(label in (a, b)),",
@@ -356,6 +356,10 @@ mod tests {
             (
                 "dbus peer=(name in (a),label=b),\n  /a r,",
                 &["`name in (...)` cannot be used in a group"],
+            ),
+            (
+                "unix peer=(label in (a\n",
+                &["`label in (...)` cannot be used in a group"],
             ),
         ];
         for (rule, expected) in cases {

@@ -1999,10 +1999,12 @@ impl<'a> Parser<'a> {
     fn skip_past_group(&mut self) {
         let mut depth = 1;
         while depth > 0 {
+            let before = self.lexer.pos();
             match self.lexer.token(WordMode::List).0 {
                 Token::OpenParen => depth += 1,
                 Token::CloseParen => depth -= 1,
-                Token::Eof | Token::CloseBrace => return,
+                // Leave a block's `}` to the block.
+                Token::Eof | Token::CloseBrace => return self.lexer.set_pos(before),
                 _ => {}
             }
         }
