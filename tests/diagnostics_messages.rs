@@ -10,7 +10,7 @@ use aaprove::report::text;
 use aaprove::resolve::{self, Input, ResolveOptions};
 
 /// (what the mistake is, profile text).
-const MISTAKES: [(&str, &str); 38] = [
+const MISTAKES: [(&str, &str); 42] = [
     ("unknown rule word", "profile x {\n  foo bar,\n}\n"),
     (
         "misspelt rule keyword",
@@ -132,6 +132,22 @@ const MISTAKES: [(&str, &str); 38] = [
     (
         "permissions split in two words",
         "profile x {\n  /etc/hosts r w,\n}\n",
+    ),
+    (
+        "include name on the next line",
+        "profile x {\n  include\n  <abstractions/base>\n}\n",
+    ),
+    (
+        "`->` in a network rule",
+        "profile x {\n  network inet -> y,\n}\n",
+    ),
+    (
+        "`in` list inside a peer group",
+        "profile x {\n  unix peer=(label in (a, b)),\n}\n",
+    ),
+    (
+        "remount options with a source",
+        "profile x {\n  mount options=(remount) /dev/a,\n}\n",
     ),
 ];
 

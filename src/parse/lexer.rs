@@ -203,10 +203,14 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    /// Whether `#include` starts here as upstream's lexer reads it
+    /// (`#include/.*\r?\n`): whatever follows on the line, as long as a
+    /// line break ends it. So `#includex` names `x`, a name may follow on
+    /// the next line, and `#include` on a last line without a line break
+    /// is an unterminated comment.
     pub fn at_hash_include(&self) -> bool {
         let rest = self.rest();
-        rest.starts_with("#include")
-            && rest[8..].starts_with(|c: char| is_blank(c) || c == '<' || c == '"')
+        rest.starts_with("#include") && rest[8..].contains('\n')
     }
 
     pub fn peek_char(&self) -> Option<char> {

@@ -246,6 +246,9 @@ mod tests {
             ("network (send) inet stream,", true),
             ("network inet stream (send),", false),
             ("network send (receive),", false),
+            // Upstream's list mode drops commas: both lists are valid.
+            ("signal (,send,,) peer=a,", true),
+            ("signal () peer=a,", true),
             ("mount options=(ro) /a -> /b,", true),
             ("mount /a options=(ro) -> /b,", false),
             ("mount {a,b} -> /b,", true),
@@ -284,6 +287,85 @@ mod tests {
         for (text, ok) in cases {
             let (_, diagnostics) = parse(text);
             assert_eq!(diagnostics.is_empty(), ok, "{text}: {diagnostics:?}");
+        }
+    }
+
+    /// Include directives as upstream's lexer starts them: `include` and a
+    /// blank, or `#include` and anything up to a line break; `if exists`
+    /// only with blanks around it on the line.
+    #[test]
+    fn includes_start_as_upstream_lexes_them() {
+        let cases: [(&str, Option<(&str, bool)>); 10] = [
+            ("#include <x>\n", Some(("x", false))),
+            ("#include\n<x>\n", Some(("x", false))),
+            ("#includex\n", Some(("x", false))),
+            ("#include <x>", None),
+            ("include <x>", Some(("x", false))),
+            ("include \n<x>\n", Some(("x", false))),
+            ("include\n<x>\n", None),
+            ("include if exists <x>\n", Some(("x", true))),
+            ("#include if exists <x>\n", Some(("x", true))),
+            ("include if exists\n<x>\n", None),
+        ];
+        for (text, expected) in cases {
+            let (file, diagnostics) = parse(text);
+            let include = file.items.iter().find_map(|item| match item {
+                Item::Include(include) => Some((include.path.text.as_str(), include.if_exists)),
+                _ => None,
+            });
+            let got = diagnostics.is_empty().then_some(include).flatten();
+            assert_eq!(got, expected, "{text:?}: {diagnostics:?}");
+        }
+
+        let (_, diagnostics) = parse("profile p {\n  include\n  <x>\n}\n");
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages, ["`include` needs its file name on the same line"]);
+    }
+
+    /// In a variable assignment `#` starts a comment only when a line
+    /// break ends it: on the last line it is one more value.
+    #[test]
+    fn comments_end_assignments_only_before_a_line_break() {
+        let cases: [(&str, &[&str]); 4] = [
+            ("@{A} = a #c\n", &["a"]),
+            ("@{A} = a #c d", &["a", "#c", "d"]),
+            ("@{A} = a#c", &["a#c"]),
+            ("@{A} = #c", &["#c"]),
+        ];
+        for (text, expected) in cases {
+            let (file, diagnostics) = parse(text);
+            assert!(diagnostics.is_empty(), "{text:?}: {diagnostics:?}");
+            let Some(Item::Variable(variable)) = file.items.first() else {
+                panic!("{text:?}: no assignment")
+            };
+            let values: Vec<&str> = variable.values.iter().map(|w| w.text.as_str()).collect();
+            assert_eq!(values, expected, "{text:?}");
+        }
+    }
+
+    /// Upstream's group mode has no `in`: `in` is read as a key and the
+    /// `(` after it is an error.
+    #[test]
+    fn groups_take_no_in_lists() {
+        let cases: [(&str, &[&str]); 4] = [
+            ("unix peer=(label=(a b)),", &[]),
+            (
+                "unix peer=(label in (a, b)),",
+                &["`label in (...)` cannot be used in a group"],
+            ),
+            (
+                "dbus peer=(name in (a),label=b),\n  /a r,",
+                &["`name in (...)` cannot be used in a group"],
+            ),
+            (
+                "unix peer=(label in (a\n",
+                &["`label in (...)` cannot be used in a group"],
+            ),
+        ];
+        for (rule, expected) in cases {
+            let (_, diagnostics) = parse(&format!("profile p {{\n  {rule}\n}}\n"));
+            let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+            assert_eq!(messages, expected, "{rule}");
         }
     }
 

@@ -316,17 +316,8 @@ impl<'a> Parser<'a> {
         if !self.lexer.eat("#include") {
             self.lexer.eat("include");
         }
+        let if_exists = self.include_if_exists();
         self.lexer.skip_blanks();
-        let mut if_exists = false;
-        let mark = self.lexer.pos();
-        if self.lexer.eat_keyword("if") {
-            self.lexer.skip_blanks();
-            if self.lexer.eat_keyword("exists") {
-                if_exists = true;
-            } else {
-                self.lexer.set_pos(mark);
-            }
-        }
         let Some((name, magic, name_span)) = self.lexer.include_name() else {
             let span = self.here();
             if self.lexer.rest().starts_with('<') {
@@ -351,6 +342,29 @@ impl<'a> Parser<'a> {
             magic,
             if_exists,
         }))
+    }
+
+    /// Eats ` if exists` after `include` where upstream's lexer reads it
+    /// (`include{WS}+if{WS}+exists/{WS}`): blanks before and between the
+    /// words and a blank after them, all on one line. Anywhere else `if`
+    /// is the file's name.
+    fn include_if_exists(&mut self) -> bool {
+        let is_blank = |c: char| c == ' ' || c == '\t';
+        let rest = self.lexer.rest();
+        let after_blanks = |text: &'a str| {
+            let trimmed = text.trim_start_matches(is_blank);
+            (trimmed.len() < text.len()).then_some(trimmed)
+        };
+        let found = after_blanks(rest)
+            .and_then(|text| text.strip_prefix("if"))
+            .and_then(after_blanks)
+            .and_then(|text| text.strip_prefix("exists"))
+            .filter(|text| text.starts_with(is_blank));
+        if let Some(after) = found {
+            self.lexer
+                .set_pos(self.lexer.pos() + rest.len() - after.len());
+        }
+        found.is_some()
     }
 
     fn abi(&mut self, start: usize) -> Option<Item> {
@@ -529,12 +543,34 @@ impl<'a> Parser<'a> {
         let name = variable_name(&mut self.lexer, '@')?;
         let name_span = self.span(name_start);
         let op = self.assign_op()?;
+        let values = self.without_comments(Self::variable_values)?;
+        if values.is_empty() {
+            let span = self.span(start);
+            self.syntax(
+                span,
+                format!("no value given to `@{{{name}}}`"),
+                "missing value",
+            );
+        }
+        Some(Item::Variable(VariableAssignment {
+            span: self.span(start),
+            name,
+            name_span,
+            op,
+            values,
+        }))
+    }
+
+    /// The values of an assignment, up to the end of its line. Upstream's
+    /// assign mode reads `#` up to a line break as a comment; with no line
+    /// break after it, on the last line, the `#` word is one more value.
+    fn variable_values(&mut self) -> Option<Vec<Word>> {
         let mut values = Vec::new();
         loop {
             self.lexer.skip_blanks();
             match self.lexer.peek_char() {
                 None | Some('\n') => break,
-                Some('#') => {
+                Some('#') if self.lexer.rest().contains('\n') => {
                     self.lexer.skip_line();
                     break;
                 }
@@ -552,21 +588,7 @@ impl<'a> Parser<'a> {
                 _ => values.push(self.value_word()?),
             }
         }
-        if values.is_empty() {
-            let span = self.span(start);
-            self.syntax(
-                span,
-                format!("no value given to `@{{{name}}}`"),
-                "missing value",
-            );
-        }
-        Some(Item::Variable(VariableAssignment {
-            span: self.span(start),
-            name,
-            name_span,
-            op,
-            values,
-        }))
+        Some(values)
     }
 
     /// One value of a variable assignment: a quoted string or a bare word
@@ -1503,6 +1525,13 @@ impl<'a> Parser<'a> {
     fn unknown_rule<T>(&mut self, first: Word) -> Option<T> {
         let keywords = RULE_KEYWORDS.iter().chain(&STATEMENT_KEYWORDS).copied();
         let diagnostic = match suggest::nearest(&first.text, keywords) {
+            // Upstream starts an include only at `include` and a blank.
+            _ if first.text == "include" => syntax_error(
+                first.span,
+                "`include` needs its file name on the same line".to_string(),
+                "no file name after this",
+            )
+            .with_help("write `include <name>` on one line"),
             Some(keyword) => syntax_error(
                 first.span,
                 format!("unknown rule keyword `{}`", first.text),
@@ -1765,20 +1794,35 @@ impl<'a> Parser<'a> {
         self.unexpected(span, expected)
     }
 
+    /// Whether a condition's operator follows the key just read: `=`,
+    /// `:=` or `in (`.
     fn next_is_assign(&mut self) -> bool {
+        self.next_is_operator() || self.next_is_in_list()
+    }
+
+    /// `=` or `:=` after the key just read. As upstream's
+    /// `{VARIABLE_NAME}/{WS}*=`: `key==x` is `key` with the value `=x`.
+    fn next_is_operator(&mut self) -> bool {
         let mark = self.lexer.pos();
         self.lexer.skip_blanks();
         let rest = self.lexer.rest();
-        // As upstream's `{VARIABLE_NAME}/{WS}*=`: `key==x` is `key` with
-        // the value `=x`.
         let is_assign = rest.starts_with('=') || rest.starts_with(":=");
+        self.lexer.set_pos(mark);
+        is_assign
+    }
+
+    /// `in (` after the key just read.
+    fn next_is_in_list(&mut self) -> bool {
+        let mark = self.lexer.pos();
+        self.lexer.skip_blanks();
+        let rest = self.lexer.rest();
         let is_in = rest.starts_with("in") && {
             let mut probe = Lexer::new(self.file, &rest[2..]);
             probe.skip_blanks();
             probe.rest().starts_with('(')
         };
         self.lexer.set_pos(mark);
-        is_assign || is_in
+        is_in
     }
 
     fn condition_into(&mut self, body: &mut KeyedBody, key: String, span: Span) -> Option<()> {
@@ -1922,7 +1966,17 @@ impl<'a> Parser<'a> {
                         quoted: false,
                         span,
                     };
-                    if self.next_is_assign() {
+                    if self.next_is_in_list() {
+                        // Upstream's group mode reads `in` as one more
+                        // key and has no token for the `(` after it.
+                        let message = format!("`{} in (...)` cannot be used in a group", key.text);
+                        let help = format!("write `{}=(...)`", key.text);
+                        self.syntax_help(span, message, "`in` list in a group", help);
+                        self.skip_past_group();
+                        self.recover();
+                        return None;
+                    }
+                    if self.next_is_operator() {
                         let condition = self.list_condition(key)?;
                         conditions.push(condition);
                     } else {
@@ -1936,6 +1990,22 @@ impl<'a> Parser<'a> {
                     }
                 }
                 _ => return self.unexpected(span, "a condition or `)`"),
+            }
+        }
+    }
+
+    /// Moves past the `)` that closes the group being read, so that
+    /// recovery does not stop at a `,` inside it.
+    fn skip_past_group(&mut self) {
+        let mut depth = 1;
+        while depth > 0 {
+            let before = self.lexer.pos();
+            match self.lexer.token(WordMode::List).0 {
+                Token::OpenParen => depth += 1,
+                Token::CloseParen => depth -= 1,
+                // Leave a block's `}` to the block.
+                Token::Eof | Token::CloseBrace => return self.lexer.set_pos(before),
+                _ => {}
             }
         }
     }

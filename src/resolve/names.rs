@@ -366,25 +366,17 @@ pub fn access_words(kind: &str) -> &'static [&'static str] {
     }
 }
 
-/// The conditions each keyed rule kind accepts outside a `peer=(...)`
-/// group, and inside it.
-pub fn condition_keys(kind: &str) -> (&'static [&'static str], &'static [&'static str]) {
+/// The conditions of the rule kinds checked with one list of keys:
+/// signal, ptrace, mqueue, io_uring and userns. network, unix, dbus and
+/// mount rules check their conditions in their own modules of
+/// `validate`, each the one place that lists them.
+pub fn condition_keys(kind: &str) -> &'static [&'static str] {
     match kind {
-        "network" => (&["ip", "port", "label"], &["ip", "port", "label"]),
-        "unix" => (
-            &["type", "protocol", "addr", "label", "attr", "opt"],
-            &["addr", "label"],
-        ),
-        "dbus" => (
-            &["bus", "name", "path", "interface", "member", "label"],
-            &["name", "label"],
-        ),
-        "signal" => (&["set", "peer"], &[]),
-        "ptrace" => (&["peer"], &[]),
-        "mqueue" => (&["type", "label"], &[]),
-        "io_uring" => (&["label"], &[]),
-        "userns" => (&[], &[]),
-        _ => (&[], &[]),
+        "signal" => &["set", "peer"],
+        "ptrace" => &["peer"],
+        "mqueue" => &["type", "label"],
+        "io_uring" => &["label"],
+        _ => &[],
     }
 }
 

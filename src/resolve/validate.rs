@@ -502,9 +502,24 @@ fn no_words_or_arrow(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
             last.help = Some("end the rule with `,` before a comment".into());
         }
     }
+    no_arrow(check, kind, body);
+}
+
+/// A `->` part: upstream's grammar has none in network, unix, dbus,
+/// signal, ptrace, mqueue and io_uring rules.
+fn no_arrow(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
     if let Some(arrow) = &body.arrow {
         let message = format!("`->` is not allowed in {kind} rules");
         check.error(arrow.span, message, "unexpected");
+    }
+}
+
+/// A `peer=(...)` or `xattrs=(...)` group, which upstream's grammar reads
+/// only in network, unix, dbus and io_uring rules.
+fn no_group(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
+    if let Some((key, _)) = &body.group {
+        let message = format!("{kind} rules have no `{}=(...)` group", key.text);
+        check.error(key.span, message, "unknown group");
     }
 }
 
@@ -512,7 +527,7 @@ fn no_words_or_arrow(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) {
 fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
     let perms = check_perms(check, kind, body);
     no_words_or_arrow(check, kind, body);
-    let (keys, _) = names::condition_keys(kind);
+    let keys = names::condition_keys(kind);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
     let mut seen = Vec::new();
     parts.extend(check_conditions(
@@ -526,8 +541,7 @@ fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
         // io_uring takes a group of either name, read as its own
         // conditions; the others take none.
         if kind != "io_uring" {
-            let message = format!("{kind} rules have no `{}=(...)` group", key.text);
-            check.error(key.span, message, "unknown group");
+            no_group(check, kind, body);
         }
         let inner = check_conditions(check, kind, conditions, keys, &mut seen);
         parts.push(format!("{}=({})", key.text, inner.join(" ")));
@@ -538,7 +552,7 @@ fn keyed(check: &mut Check<'_, '_>, kind: &str, body: &KeyedBody) -> String {
 fn mqueue(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let perms = check_perms(check, "mqueue", body);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
-    let (keys, _) = names::condition_keys("mqueue");
+    let keys = names::condition_keys("mqueue");
     let mut seen = Vec::new();
     parts.extend(check_conditions(
         check,
@@ -588,6 +602,8 @@ fn mqueue(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
         }
         parts.push(check.expand(name));
     }
+    no_arrow(check, "mqueue", body);
+    no_group(check, "mqueue", body);
     parts.join(" ")
 }
 
@@ -636,6 +652,7 @@ fn pivot_root(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
             ),
         }
     }
+    no_group(check, "pivot_root", body);
     parts.join(" ")
 }
 
@@ -784,6 +801,50 @@ mod tests {
                 ok,
                 "{kind:?} {value} {unit:?}"
             );
+        }
+    }
+
+    /// The error messages of a profile holding `rule`.
+    fn rule_errors(rule: &str) -> Vec<String> {
+        let input = crate::resolve::Input::Text {
+            name: "test.sd".into(),
+            text: format!("profile p {{\n  {rule}\n}}\n"),
+        };
+        let options = crate::resolve::ResolveOptions {
+            use_system_dir: false,
+            ..Default::default()
+        };
+        let resolved = crate::resolve::load(input, &options);
+        let errors = resolved.diagnostics.iter().filter(|d| d.is_error());
+        errors.map(|d| d.message.clone()).collect()
+    }
+
+    /// Upstream's grammar has a `->` part only in mount and pivot_root
+    /// rules and a group only in network, unix, dbus and io_uring rules.
+    #[test]
+    fn arrows_and_groups_only_where_upstream_reads_them() {
+        let cases: [(&str, &[&str]); 9] = [
+            ("network inet stream,", &[]),
+            (
+                "network inet -> x,",
+                &["`->` is not allowed in network rules"],
+            ),
+            ("network -> x,", &["`->` is not allowed in network rules"]),
+            ("mqueue type=posix /q,", &[]),
+            ("mqueue /q -> x,", &["`->` is not allowed in mqueue rules"]),
+            (
+                "mqueue /q peer=(label=a),",
+                &["mqueue rules have no `peer=(...)` group"],
+            ),
+            ("pivot_root oldroot=/o/ /n/ -> c,", &[]),
+            (
+                "pivot_root /n/ xattrs=(a=b),",
+                &["pivot_root rules have no `xattrs=(...)` group"],
+            ),
+            ("io_uring sqpoll peer=(label=a),", &[]),
+        ];
+        for (rule, expected) in cases {
+            assert_eq!(rule_errors(rule), expected, "{rule}");
         }
     }
 

@@ -200,8 +200,11 @@ impl MountShape {
     /// Why the rule encodes nothing, for the message.
     fn problem(&self) -> &'static str {
         let commands = self.required.iter().any(|flags| flags & CMDS != 0);
-        if commands && self.source && self.mount_point && !self.fstype {
-            "a propagation type or remount rule cannot name both a source and a mount point"
+        let remount = self.required.iter().any(|flags| flags & REMOUNT != 0);
+        if remount && self.source && !self.fstype {
+            "a remount rule cannot name a source, only the mount point after `->`"
+        } else if commands && self.source && self.mount_point && !self.fstype {
+            "a propagation type rule cannot name both a source and a mount point"
         } else if self.fstype {
             "bind, move, remount and propagation type rules cannot name an fstype"
         } else {
@@ -437,6 +440,27 @@ mod tests {
         for (letters, options, expected) in cases {
             let shape = shape(letters, options);
             assert_eq!(shape.encodes(), expected, "{letters} {options:?}");
+        }
+    }
+
+    #[test]
+    fn a_rule_encoding_nothing_says_why() {
+        let remount_source = "a remount rule cannot name a source, only the mount point after `->`";
+        let both = "a propagation type rule cannot name both a source and a mount point";
+        let cases: [(&str, &[&str], &str); 4] = [
+            ("s", &["remount"], remount_source),
+            ("sp", &["remount"], remount_source),
+            ("sp", &["private"], both),
+            (
+                "spt",
+                &["bind"],
+                "bind, move, remount and propagation type rules cannot name an fstype",
+            ),
+        ];
+        for (letters, options, expected) in cases {
+            let shape = shape(letters, options);
+            assert!(!shape.encodes(), "{letters} {options:?}");
+            assert_eq!(shape.problem(), expected, "{letters} {options:?}");
         }
     }
 

@@ -6,7 +6,9 @@
 //! addresses are checked as written. A rule with peer conditions takes only
 //! the accesses that act on a peer.
 
-use super::{Check, check_perms, conditions_only, names, no_words_or_arrow, perms_text, suggest};
+use super::{
+    Check, check_perms, conditions_only, names, no_arrow, no_words_or_arrow, perms_text, suggest,
+};
 use crate::parse::ast::{Condition, KeyedBody};
 
 /// Accesses that act on a connected socket's peer.
@@ -56,6 +58,7 @@ pub(super) fn network(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     if peer_ip {
         check_peer_perms(check, "network", body);
     }
+    no_arrow(check, "network", body);
     parts.join(" ")
 }
 
