@@ -26,30 +26,11 @@ pub(super) fn network(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     }
     parts.extend(words.iter().map(|w| w.to_string()));
 
-    let mut seen = Vec::new();
-    parts.extend(conditions_only(
-        check,
-        &body.conditions,
-        &mut seen,
-        |check, c| {
-            network_condition(check, c, false);
-        },
-    ));
-    let mut peer_ip = false;
-    if let Some((key, conditions)) = &body.group {
-        if key.text != "peer" {
-            let message = "network rules have only a `peer=(...)` group".into();
-            check.error(key.span, message, "unknown group");
-        }
-        let mut seen = Vec::new();
-        let inner = conditions_only(check, conditions, &mut seen, |check, c| {
-            network_condition(check, c, true);
-        });
-        parts.push(format!("peer=({})", inner.join(" ")));
-        peer_ip = conditions
-            .iter()
-            .any(|c| matches!(c.key.text.as_str(), "ip" | "port"));
-    }
+    rule_conditions(check, body, network_condition, &mut parts);
+    let peer = peer_group(check, "network", body, network_condition, &mut parts);
+    let peer_ip = peer
+        .iter()
+        .any(|c| matches!(c.key.text.as_str(), "ip" | "port"));
     let any_condition = !body.conditions.is_empty() || peer_ip;
     if any_condition && !words.is_empty() && !network_words_allow_ip(&words) {
         let message = "only inet and inet6 network rules take conditions".into();
@@ -188,30 +169,55 @@ pub(super) fn unix(check: &mut Check<'_, '_>, body: &KeyedBody) -> String {
     let perms = check_perms(check, "unix", body);
     let mut parts: Vec<String> = perms_text(&perms).into_iter().collect();
     no_words_or_arrow(check, "unix", body);
+    rule_conditions(check, body, unix_condition, &mut parts);
+    if !peer_group(check, "unix", body, unix_condition, &mut parts).is_empty() {
+        check_peer_perms(check, "unix", body);
+    }
+    parts.join(" ")
+}
+
+/// Checks the conditions of a rule outside its group, each with
+/// `condition`, and adds their text to `parts`.
+fn rule_conditions(
+    check: &mut Check<'_, '_>,
+    body: &KeyedBody,
+    condition: fn(&mut Check<'_, '_>, &Condition, bool),
+    parts: &mut Vec<String>,
+) {
     let mut seen = Vec::new();
     parts.extend(conditions_only(
         check,
         &body.conditions,
         &mut seen,
         |check, c| {
-            unix_condition(check, c, false);
+            condition(check, c, false);
         },
     ));
-    if let Some((key, conditions)) = &body.group {
-        if key.text != "peer" {
-            let message = "unix rules have only a `peer=(...)` group".into();
-            check.error(key.span, message, "unknown group");
-        }
-        let mut seen = Vec::new();
-        let inner = conditions_only(check, conditions, &mut seen, |check, c| {
-            unix_condition(check, c, true);
-        });
-        parts.push(format!("peer=({})", inner.join(" ")));
-        if !conditions.is_empty() {
-            check_peer_perms(check, "unix", body);
-        }
+}
+
+/// Checks the `peer=(...)` group of a `kind` rule, each condition with
+/// `condition` (told it is inside the group), and adds its text to
+/// `parts`. Returns the group's conditions, none without a group.
+fn peer_group<'b>(
+    check: &mut Check<'_, '_>,
+    kind: &str,
+    body: &'b KeyedBody,
+    condition: fn(&mut Check<'_, '_>, &Condition, bool),
+    parts: &mut Vec<String>,
+) -> &'b [Condition] {
+    let Some((key, conditions)) = &body.group else {
+        return &[];
+    };
+    if key.text != "peer" {
+        let message = format!("{kind} rules have only a `peer=(...)` group");
+        check.error(key.span, message, "unknown group");
     }
-    parts.join(" ")
+    let mut seen = Vec::new();
+    let inner = conditions_only(check, conditions, &mut seen, |check, c| {
+        condition(check, c, true);
+    });
+    parts.push(format!("peer=({})", inner.join(" ")));
+    conditions
 }
 
 /// One condition of a unix rule (`peer` says whether inside `peer=(...)`).
