@@ -192,18 +192,25 @@ impl<L> Dfa<L> {
             .into_iter()
             .enumerate()
             .collect();
-        let rank = |byte: u8| match byte {
-            b'a'..=b'z' => 0,
-            b'0'..=b'9' => 1,
-            b'/' => 2,
-            b'.' | b'_' | b'-' => 3,
-            b'A'..=b'Z' => 4,
-            _ if byte.is_ascii_graphic() => 5,
-            _ => 6,
-        };
-        order.sort_by_key(|&(_, byte)| (rank(byte), byte));
+        order.sort_by_key(|&(_, byte)| readable_order(byte));
         order
     }
+}
+
+/// The key that sorts bytes most readable first, as witnesses and example
+/// paths prefer them: lower case letters, digits, `/`, then other
+/// punctuation, upper case, other printable bytes, the rest.
+pub fn readable_order(byte: u8) -> (u8, u8) {
+    let rank = match byte {
+        b'a'..=b'z' => 0,
+        b'0'..=b'9' => 1,
+        b'/' => 2,
+        b'.' | b'_' | b'-' => 3,
+        b'A'..=b'Z' => 4,
+        _ if byte.is_ascii_graphic() => 5,
+        _ => 6,
+    };
+    (rank, byte)
 }
 
 impl<L: Clone + Eq + Hash> Dfa<L> {

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use crate::compile::byteset::ByteSet;
 use crate::compile::hash::FastMap;
 use crate::compile::pattern::Ir;
-use crate::compile::{Dfa, Limits, dfa};
+use crate::compile::{Dfa, Limits, dfa, ops};
 
 const PROC_SYS: &str = include_str!("../../fixtures/inventory/proc-sys.txt");
 const PROC: &str = include_str!("../../fixtures/inventory/proc.txt");
@@ -428,25 +428,15 @@ fn can_reach(set: &Dfa<bool>, wanted: bool) -> Vec<bool> {
     alive
 }
 
-/// Every byte, most readable first: lower case letters, digits, `/`, then
-/// other punctuation, upper case, other printable bytes, the rest.
+/// Every byte, most readable first ([`ops::readable_order`]).
 fn readable_bytes() -> &'static [u8; 256] {
     static BYTES: OnceLock<[u8; 256]> = OnceLock::new();
     BYTES.get_or_init(|| {
-        let rank = |byte: u8| match byte {
-            b'a'..=b'z' => 0,
-            b'0'..=b'9' => 1,
-            b'/' => 2,
-            b'.' | b'_' | b'-' => 3,
-            b'A'..=b'Z' => 4,
-            _ if byte.is_ascii_graphic() => 5,
-            _ => 6,
-        };
         let mut bytes = [0u8; 256];
         for (slot, byte) in bytes.iter_mut().zip(0..=255u8) {
             *slot = byte;
         }
-        bytes.sort_by_key(|&byte| (rank(byte), byte));
+        bytes.sort_by_key(|&byte| ops::readable_order(byte));
         bytes
     })
 }
