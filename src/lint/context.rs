@@ -300,21 +300,12 @@ pub fn both(left: &Dfa<bool>, right: &Dfa<bool>, limits: &Limits) -> Option<Dfa<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::resolve::{self, Input, ResolveOptions};
+    use crate::resolve;
 
     #[test]
     fn contexts_share_pattern_sets_and_deny_automata() {
         let text = "profile a {\n  deny /a/* w,\n  /a/b w,\n}\nprofile b {\n  /a/* r,\n}\n";
-        let input = Input::Text {
-            name: "t".into(),
-            text: text.into(),
-        };
-        let options = ResolveOptions {
-            include_dirs: Vec::new(),
-            use_system_dir: false,
-            base_dir: None,
-        };
-        let resolved = resolve::load(input, &options);
+        let resolved = resolve::load_test_text(text);
         let patterns = Rc::new(PatternSets::new(Limits::default()));
         let [a, b] = [0, 1].map(|index| {
             let profile = &resolved.profiles[index];

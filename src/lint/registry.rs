@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn run_all_visits_children() {
-        let resolved = resolve_text("profile p {\n  /a ux,\n}\n");
+        let resolved = crate::resolve::load_test_text("profile p {\n  /a ux,\n}\n");
         let sources = &resolved.sources;
         let mut parent = resolved.profiles[0].clone();
         assert_eq!(run_all(&parent, sources).len(), 1);
@@ -205,7 +205,8 @@ mod tests {
 
     #[test]
     fn exec_modes_of_different_patterns_that_meet_are_an_error() {
-        let resolved = resolve_text("profile p {\n  /b* px,\n  /* ix,\n  /c* ix,\n}\n");
+        let resolved =
+            crate::resolve::load_test_text("profile p {\n  /b* px,\n  /* ix,\n  /c* ix,\n}\n");
         let diagnostics = run_all(&resolved.profiles[0], &resolved.sources);
         let conflicts: Vec<&Diagnostic> = diagnostics
             .iter()
@@ -218,22 +219,8 @@ mod tests {
             conflicts[0].message
         );
 
-        let agreeing = resolve_text("profile p {\n  /b* ix,\n  /* ix,\n}\n");
+        let agreeing = crate::resolve::load_test_text("profile p {\n  /b* ix,\n  /* ix,\n}\n");
         let diagnostics = run_all(&agreeing.profiles[0], &agreeing.sources);
         assert!(diagnostics.iter().all(|d| d.code != codes::EXEC_CONFLICT));
-    }
-
-    fn resolve_text(text: &str) -> crate::resolve::Resolved {
-        crate::resolve::load(
-            crate::resolve::Input::Text {
-                name: "t".into(),
-                text: text.into(),
-            },
-            &crate::resolve::ResolveOptions {
-                include_dirs: Vec::new(),
-                use_system_dir: false,
-                base_dir: None,
-            },
-        )
     }
 }

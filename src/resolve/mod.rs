@@ -178,6 +178,21 @@ pub fn load(input: Input, options: &ResolveOptions) -> Resolved {
     crate::parse::with_deep_stack(|| load_here(input, options))
 }
 
+/// Resolves the profile text `text` as a file named `test`, with no
+/// include directory and no system directory: for unit tests.
+#[cfg(test)]
+pub(crate) fn load_test_text(text: &str) -> Resolved {
+    let input = Input::Text {
+        name: "test".into(),
+        text: text.into(),
+    };
+    let options = ResolveOptions {
+        use_system_dir: false,
+        ..ResolveOptions::default()
+    };
+    load(input, &options)
+}
+
 fn load_here(input: Input, options: &ResolveOptions) -> Resolved {
     let mut resolver = Resolver::new(options);
     let mut profiles = Vec::new();
@@ -614,13 +629,8 @@ mod tests {
 
     #[test]
     fn embedded_tunables_stand_in_for_a_missing_global() {
-        let options = ResolveOptions {
-            include_dirs: Vec::new(),
-            use_system_dir: false,
-            base_dir: None,
-        };
         let text = "include <tunables/global>\n/p {\n  @{PROC}/@{pid}/stat r,\n}\n";
-        let resolved = load_with(text, &options);
+        let resolved = load_test_text(text);
         assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
         assert!(resolved.used_embedded_tunables);
         assert!(patterns(&resolved)[0].starts_with("/proc/{[1-9],"));
@@ -694,11 +704,7 @@ mod tests {
     #[test]
     fn variables_expand_in_link_targets_not_in_exec_targets() {
         let text = "@{T}=/t\n/p {\n  /a px -> @{T},\n  l /b -> @{T}/x,\n  link /c -> @{T},\n}\n";
-        let options = ResolveOptions {
-            use_system_dir: false,
-            ..ResolveOptions::default()
-        };
-        let resolved = load_with(text, &options);
+        let resolved = load_test_text(text);
         assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
         let rules = &resolved.profiles[0].file_rules;
         let exec = rules[0].exec.as_ref().unwrap();
@@ -713,11 +719,7 @@ mod tests {
     #[test]
     fn aliases_match_patterns_before_slashes_collapse() {
         let text = "@{D}=/a\nalias /a/ -> /b/,\n/p {\n  ///a/ r,\n  /a//x r,\n  @{D}/y r,\n}\n";
-        let options = ResolveOptions {
-            use_system_dir: false,
-            ..ResolveOptions::default()
-        };
-        let resolved = load_with(text, &options);
+        let resolved = load_test_text(text);
         assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
         assert_eq!(patterns(&resolved), ["/a/", "/a/x", "/b/x", "/a/y", "/b/y"]);
     }

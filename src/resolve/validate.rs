@@ -806,15 +806,7 @@ mod tests {
 
     /// The error messages of a profile holding `rule`.
     fn rule_errors(rule: &str) -> Vec<String> {
-        let input = crate::resolve::Input::Text {
-            name: "test.sd".into(),
-            text: format!("profile p {{\n  {rule}\n}}\n"),
-        };
-        let options = crate::resolve::ResolveOptions {
-            use_system_dir: false,
-            ..Default::default()
-        };
-        let resolved = crate::resolve::load(input, &options);
+        let resolved = crate::resolve::load_test_text(&format!("profile p {{\n  {rule}\n}}\n"));
         let errors = resolved.diagnostics.iter().filter(|d| d.is_error());
         errors.map(|d| d.message.clone()).collect()
     }

@@ -1,20 +1,11 @@
 use super::*;
-use crate::resolve::{self, Input, ResolveOptions};
+use crate::resolve;
 
 /// A profile from rule lines (no commas), resolved as `aaprove` reads it.
 fn profile(rules: &[&str]) -> Profile {
     let body: String = rules.iter().map(|rule| format!("  {rule},\n")).collect();
     let text = format!("profile p {{\n{body}}}\n");
-    let options = ResolveOptions {
-        include_dirs: Vec::new(),
-        use_system_dir: false,
-        base_dir: None,
-    };
-    let input = Input::Text {
-        name: "test".to_string(),
-        text,
-    };
-    let mut resolved = resolve::load(input, &options);
+    let mut resolved = resolve::load_test_text(&text);
     assert!(!resolved.has_errors(), "{:?}", resolved.diagnostics);
     resolved.profiles.remove(0)
 }

@@ -234,7 +234,7 @@ fn some_path_in(
 pub(crate) mod tests {
     use crate::diagnostic::Diagnostic;
     use crate::lint::{Check, Lint, LintContext};
-    use crate::resolve::{self, Input, ResolveOptions};
+    use crate::resolve;
 
     /// A profile `test` holding `rules`, one per line, each given without
     /// its trailing comma (which may be followed by a comment).
@@ -254,16 +254,7 @@ pub(crate) mod tests {
 
     /// The findings of `lint` on the profiles of `text`.
     pub fn lint_text(lint: &Lint, text: &str) -> Vec<Diagnostic> {
-        let input = Input::Text {
-            name: "test".into(),
-            text: text.into(),
-        };
-        let options = ResolveOptions {
-            include_dirs: Vec::new(),
-            use_system_dir: false,
-            base_dir: None,
-        };
-        let resolved = resolve::load(input, &options);
+        let resolved = resolve::load_test_text(text);
         assert!(!resolved.has_errors(), "{:#?}", resolved.diagnostics);
         let Check::Profile(check) = lint.check else {
             panic!("{} is not a profile lint", lint.code);

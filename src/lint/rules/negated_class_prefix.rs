@@ -312,17 +312,7 @@ mod tests {
     #[test]
     fn suggestion_means_what_the_run_was_read_as() {
         let context_text = profile_text(&["/x r"]);
-        let resolved = crate::resolve::load(
-            crate::resolve::Input::Text {
-                name: "t".into(),
-                text: context_text,
-            },
-            &crate::resolve::ResolveOptions {
-                include_dirs: Vec::new(),
-                use_system_dir: false,
-                base_dir: None,
-            },
-        );
+        let resolved = crate::resolve::load_test_text(&context_text);
         let context = LintContext::new(&resolved.profiles[0], &resolved.sources);
         for pattern in ["/d/[^n][^s]*", "/d/[^s][^h][^m]**"] {
             let trap = traps(pattern, &tokens(pattern).unwrap()).pop().unwrap();

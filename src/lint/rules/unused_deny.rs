@@ -105,16 +105,7 @@ mod tests {
     fn stays_silent_when_an_include_is_missing() {
         use crate::model::UnresolvedInclude;
         let text = profile_text(&["/a r", "deny /b w"]);
-        let options = crate::resolve::ResolveOptions {
-            include_dirs: Vec::new(),
-            use_system_dir: false,
-            base_dir: None,
-        };
-        let input = crate::resolve::Input::Text {
-            name: "t".into(),
-            text,
-        };
-        let resolved = crate::resolve::load(input, &options);
+        let resolved = crate::resolve::load_test_text(&text);
         let mut profile = resolved.profiles[0].clone();
         let check = |profile: &crate::model::Profile| {
             let mut found = Vec::new();
