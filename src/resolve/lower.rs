@@ -414,34 +414,23 @@ fn aliased(rule: &model::FileRule, from: &str, to: &str) -> Option<model::FileRu
 /// A name `:ns:name` must name a profile after its namespace, and a
 /// name cannot stack (`&name`), as upstream's `parse_label` reads it.
 fn check_namespace(resolver: &mut Resolver<'_>, name: &ast::Word, chain: &[Span]) {
-    if name.text.starts_with('&') {
-        let message = format!("profile name `{}` cannot start with `&`", name.text);
-        let label = "a stacked label, not a name";
-        resolver.error(
-            codes::PROFILE,
-            "bad-profile",
-            name.span,
-            chain,
-            message,
-            label,
-        );
-        return;
-    }
-    let Some(rest) = name.text.strip_prefix(':') else {
-        return;
+    let text = &name.text;
+    let problem = if text.starts_with('&') {
+        let message = format!("profile name `{text}` cannot start with `&`");
+        Some((message, "a stacked label, not a name"))
+    } else if let Some(rest) = text.strip_prefix(':') {
+        let empty = |text: &str| text.trim_start_matches("//").is_empty();
+        let parts = rest.split_once(':');
+        let unnamed =
+            parts.is_none_or(|(namespace, profile)| namespace.is_empty() || empty(profile));
+        let message = || format!("`{text}` names a namespace but no profile");
+        unnamed.then(|| (message(), "no profile name"))
+    } else {
+        None
     };
-    let parts = rest.split_once(':');
-    let empty = |text: &str| text.trim_start_matches("//").is_empty();
-    if parts.is_none_or(|(namespace, profile)| namespace.is_empty() || empty(profile)) {
-        let message = format!("`{}` names a namespace but no profile", name.text);
-        resolver.error(
-            codes::PROFILE,
-            "bad-profile",
-            name.span,
-            chain,
-            message,
-            "no profile name",
-        );
+    if let Some((message, label)) = problem {
+        let span = name.span;
+        resolver.error(codes::PROFILE, "bad-profile", span, chain, message, label);
     }
 }
 
