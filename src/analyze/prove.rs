@@ -695,11 +695,7 @@ fn link_deny_matches<'e>(
             return None;
         };
         let rule = &compiled.profile.file_rules[index];
-        let in_half = match rule.qualifiers.owner {
-            OwnerQualifier::Both => true,
-            OwnerQualifier::Owner => half == Half::Owner,
-            OwnerQualifier::Other => half == Half::Other,
-        };
+        let in_half = Half::of_rule(rule.qualifiers.owner).contains(&half);
         let denies = rule.qualifiers.decision == Decision::Deny
             && rule.perms.contains(FilePerms::LINK)
             && rule.link.is_none();

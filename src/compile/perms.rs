@@ -17,7 +17,7 @@
 
 use std::hash::Hash;
 
-use crate::model::FilePerms;
+use crate::model::{FilePerms, OwnerQualifier};
 
 /// The owner half's bits, and the shift of the other half.
 pub const HALF_MASK: u32 = 0x3fff;
@@ -50,6 +50,15 @@ pub enum Half {
 
 impl Half {
     pub const BOTH: [Half; 2] = [Half::Owner, Half::Other];
+
+    /// The halves a rule qualified by `owner` applies to.
+    pub fn of_rule(owner: OwnerQualifier) -> &'static [Half] {
+        match owner {
+            OwnerQualifier::Both => &Half::BOTH,
+            OwnerQualifier::Owner => &[Half::Owner],
+            OwnerQualifier::Other => &[Half::Other],
+        }
+    }
 
     fn shift(self) -> u32 {
         match self {

@@ -13,7 +13,7 @@
 use crate::analyze::witness::{self, Inventory, WitnessPath};
 use crate::claim::{Claim, RuleClaim};
 use crate::compile::{CompileError, Dfa, Half, Limits};
-use crate::model::{FilePerms, FileRule, OwnerQualifier, Profile};
+use crate::model::{FilePerms, FileRule, Profile};
 
 use super::{Side, Slice};
 
@@ -94,7 +94,7 @@ pub fn rule_deviations(
                     side,
                     rule: claimed.rule,
                     comment: claimed.comment.clone(),
-                    halves: halves(rule),
+                    halves: Half::of_rule(rule.qualifiers.owner),
                     perms: denied_perms(rule),
                     direction,
                     set,
@@ -147,14 +147,6 @@ fn deviation_sets(
         (Direction::Unmatched, unmatched.minimize()),
         (Direction::Matched, matched.minimize()),
     ])
-}
-
-fn halves(rule: &FileRule) -> &'static [Half] {
-    match rule.qualifiers.owner {
-        OwnerQualifier::Both => &Half::BOTH,
-        OwnerQualifier::Owner => &[Half::Owner],
-        OwnerQualifier::Other => &[Half::Other],
-    }
 }
 
 /// The letters a deny rule denies on its paths: `w` brings `a`, as the

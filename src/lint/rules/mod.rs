@@ -23,15 +23,11 @@ use crate::diagnostic::Diagnostic;
 use crate::lint::context::grants;
 use crate::lint::examples::PathQuery;
 use crate::lint::{Lint, LintContext};
-use crate::model::{FilePerms, FileRule, OwnerQualifier, Profile};
+use crate::model::{FilePerms, FileRule, Profile};
 
 /// The halves of the permission table a rule applies to.
 fn halves(rule: &FileRule) -> &'static [Half] {
-    match rule.qualifiers.owner {
-        OwnerQualifier::Both => &Half::BOTH,
-        OwnerQualifier::Owner => &[Half::Owner],
-        OwnerQualifier::Other => &[Half::Other],
-    }
+    Half::of_rule(rule.qualifiers.owner)
 }
 
 /// The permissions a rule puts on its paths, as the compiler does: `w`
