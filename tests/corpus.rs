@@ -2,8 +2,8 @@
 //! fed as upstream's `simple.pl` feeds it (its `#=` header lines removed,
 //! include directory `simple_tests`, quoted includes relative to `tst/`),
 //! and whether `check` would find an error (the resolver's errors and the
-//! error-level findings of the lint run, which reports exec conflicts
-//! between patterns) must agree with the file's `#=EXRESULT`.
+//! error-level findings of the lint run, which reports exec conflicts)
+//! must agree with the file's `#=EXRESULT`.
 //!
 //! A `#=TODO` case is one where upstream's parser gives the opposite of
 //! EXRESULT, so that opposite is what aaprove must match; `#=DISABLED`

@@ -1,8 +1,9 @@
 //! The list of every lint, lookup by code or name, and running them all.
 //!
 //! Running them also reports the one error that only the compiled profile
-//! shows: rules whose patterns differ but meet on a path with different
-//! exec modes, which `apparmor_parser` rejects while building its DFA.
+//! shows: rules that give one path different exec modes, whether their
+//! patterns are equal or only meet, which `apparmor_parser` rejects while
+//! building its DFA.
 //!
 //! Adding a lint means declaring it in `rules/` (or `suppression.rs`) and
 //! adding one line to `LINTS`; the tests below keep codes and names unique
@@ -218,6 +219,13 @@ mod tests {
             "{}",
             conflicts[0].message
         );
+
+        // Equal patterns conflict the same way, reported once, here.
+        let equal = crate::resolve::load_test_text("profile p {\n  /a px,\n  /a ix,\n}\n");
+        assert!(!equal.has_errors(), "{:#?}", equal.diagnostics);
+        let diagnostics = run_all(&equal.profiles[0], &equal.sources);
+        let codes: Vec<&str> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [codes::EXEC_CONFLICT]);
 
         let agreeing = crate::resolve::load_test_text("profile p {\n  /b* ix,\n  /* ix,\n}\n");
         let diagnostics = run_all(&agreeing.profiles[0], &agreeing.sources);

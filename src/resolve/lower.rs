@@ -13,7 +13,7 @@ use super::pattern::pattern_problem;
 use super::variables::{ExpandError, SetVariable};
 use super::{Collected, Resolver, ScopedRule, codes, validate};
 use crate::diagnostic::Diagnostic;
-use crate::model::{self, Decision, ExecMode, ExecTransition, FilePerms, OwnerQualifier};
+use crate::model::{self, Decision, ExecMode, ExecTransition, FilePerms};
 use crate::parse::ast::{self, ExecSafety, RuleKind};
 use crate::source::Span;
 
@@ -198,7 +198,6 @@ pub(crate) fn lower_profile(
     }
     apply_aliases(&resolver.aliases, &mut profile.file_rules);
     collapse_patterns(&mut profile.file_rules);
-    check_exec_conflicts(resolver, &profile);
     check_change_profile_conflicts(resolver, &profile);
     restore_variables(resolver, saved);
 
@@ -835,63 +834,6 @@ pub(crate) fn check_pattern(
             false
         }
         None => true,
-    }
-}
-
-/// Two allow rules on the same pattern, with the same owner half and
-/// priority, may not give different exec transitions (upstream merges
-/// them and rejects the conflict).
-///
-/// FIXME: only textually equal patterns are compared; upstream also
-/// rejects different patterns that match a common path with different
-/// exec modes (found while building the automaton, as in `/b* px` with
-/// `/* Pix`), which needs `compile`.
-fn check_exec_conflicts(resolver: &mut Resolver<'_>, profile: &model::Profile) {
-    let mut seen: HashMap<(String, bool, bool, i32), &model::FileRule> = HashMap::new();
-    for rule in &profile.file_rules {
-        let Some(exec) = &rule.exec else { continue };
-        if rule.qualifiers.decision == Decision::Deny || exec.transition.is_none() {
-            continue;
-        }
-        for half in halves(rule.qualifiers.owner) {
-            let key = (
-                rule.pattern.clone(),
-                half,
-                rule.qualifiers.audit,
-                rule.qualifiers.priority,
-            );
-            if let Some(previous) = seen.get(&key) {
-                if previous
-                    .exec
-                    .as_ref()
-                    .map(|e| (e.transition, e.scrub, e.fallback, &e.target))
-                    != Some((exec.transition, exec.scrub, exec.fallback, &exec.target))
-                {
-                    let message = format!("conflicting exec modes for `{}`", rule.pattern);
-                    let diagnostic = crate::diagnostic::Diagnostic::error(
-                        codes::EXEC_CONFLICT,
-                        "conflicting-exec",
-                        message,
-                    )
-                    .with_primary(rule.origin.span, "this exec mode")
-                    .with_secondary(previous.origin.span, "conflicts with this one")
-                    .with_include_chain(rule.origin.include_chain.clone());
-                    resolver.report(diagnostic);
-                    return;
-                }
-            } else {
-                seen.insert(key, rule);
-            }
-        }
-    }
-}
-
-/// The permission halves a rule sets: `true` for owner, `false` for other.
-fn halves(owner: OwnerQualifier) -> Vec<bool> {
-    match owner {
-        OwnerQualifier::Both => vec![true, false],
-        OwnerQualifier::Owner => vec![true],
-        OwnerQualifier::Other => vec![false],
     }
 }
 

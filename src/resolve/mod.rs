@@ -794,7 +794,7 @@ mod tests {
         // Diagnostics of many broken inputs use each code with its name.
         let inputs = [
             "@{A}=1\n@{A}=2\n/p flags=(bogus, complain, enforce) {\n include <nope>\n              capability bogus,\n owner signal,\n /a/{b} r,\n /a wa,\n /a ix,\n /a px,\n              deny /b ix,\n audit { network, }\n if $nope { }\n @{X}/y r,\n}\n/p {\n}\n",
-            "abi <nope>,\n/q {\n /r ux,\n /r Ux,\n}\n@{Z}=1\n",
+            "abi <nope>,\n/q {\n /r ux,\n /r rz,\n}\n@{Z}=1\n",
         ];
         for text in inputs {
             let resolved = load_with(text, &ResolveOptions::default());
